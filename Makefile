@@ -1,0 +1,57 @@
+# One command per job, the same on a laptop and in CI. The first call creates .venv and
+# installs the kit; later calls reuse it, and reinstall only when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JOBS   ?= 2
+# JupyterLab refuses to run as root without this flag (containers, CI, Binder-like boxes).
+ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+
+.PHONY: help setup run test lab lint format bench student doctor data-verify clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "The kit needs Python >= 3.11; this is " + sys.version.split()[0] + ". Run: make PYTHON=python3.11")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,dev]"
+	@touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install the kit (done by every other target)
+
+run: $(STAMP)  ## execute every notebook into runs/<timestamp>/ (HTML, index.html, manifest.json)
+	$(BIN)/mlsd run --jobs $(JOBS)
+
+test: $(STAMP)  ## the whole test suite: unit, notebooks (nbval), CLI, hygiene, offline
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+
+lab: $(STAMP)  ## JupyterLab on 127.0.0.1 with token authentication, opened at notebooks/
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks --no-browser $(ALLOW_ROOT)
+
+lint: $(STAMP)  ## ruff on code and notebooks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)  ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)  ## timings: per notebook, mlsd run --jobs 1 and 2, papermill directly, the floor
+	$(BIN)/python benchmarks/bench_kit.py
+	@test ! -f benchmarks/bench_data.py || $(BIN)/python benchmarks/bench_data.py
+
+student: $(STAMP)  ## learner editions (solutions removed) into runs/learner/
+	$(BIN)/mlsd student
+
+doctor: $(STAMP)  ## check this machine is ready for the meetup
+	$(BIN)/mlsd doctor
+
+data-verify: $(STAMP)  ## regenerate every shipped dataset and compare byte for byte
+	$(BIN)/mlsd data verify
+
+clean:  ## remove .venv, runs/ and caches (never notebooks/ or datasets/)
+	rm -rf $(VENV) runs .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,35 @@
+"""ML Systems Design Meetup Kit: the small library the notebooks import.
+
+``import mlsd`` then ``mlsd.business.profit_curve(...)``; submodules load on first use so
+that ``import mlsd`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_SUBMODULES = {
+    "paths",
+    "simulate",
+    "datasets",
+    "business",
+    "latency",
+    "experiments",
+    "plots",
+    "exercises",
+    "runner",
+    "cli",
+    "doctor",
+    "student",
+}
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'mlsd' has no attribute {name!r}")
+
+
+__all__ = sorted(_SUBMODULES)

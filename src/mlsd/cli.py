@@ -1,0 +1,165 @@
+"""The ``mlsd`` command: list, run, doctor, data, student.
+
+Bad input gets one short message on stderr and exit status 2 (a traceback only with
+``--debug``); a run in which a notebook fails exits 1 and names the notebook and cell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mlsd import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mlsd",
+        description="ML Systems Design Meetup Kit: list, run and check the kit's notebooks.",
+    )
+    parser.add_argument("--version", action="version", version=f"mlsd {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("list", help="every notebook, by chapter, with its parameters")
+
+    run = sub.add_parser(
+        "run",
+        help="execute notebooks into runs/<UTC timestamp>/",
+        description="Execute notebooks with papermill into a new run folder, with HTML, "
+        "index.html and manifest.json. Select notebooks by path, file name, stem or chapter "
+        "(e.g. ch01 or ch01-overview); all by default.",
+    )
+    run.add_argument("targets", nargs="*", metavar="NOTEBOOK|CHAPTER")
+    run.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set a parameter (repeatable); applied to each selected notebook that declares it",
+    )
+    run.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=None,
+        help="notebooks executed in parallel (default: number of CPUs)",
+    )
+    run.add_argument("--out", default=None, help="a new or empty folder for this run")
+    run.add_argument("--no-html", action="store_true", help="skip the HTML renderings")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    sub.add_parser("doctor", help="check this machine is ready for the meetup")
+
+    data = sub.add_parser("data", help="generate or verify the shipped datasets")
+    data_sub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    gen = data_sub.add_parser("generate", help="regenerate the snapshots from recorded seeds")
+    gen.add_argument("--out", default=None, help="folder to write to (default: datasets/)")
+    data_sub.add_parser("verify", help="regenerate each snapshot and compare it byte for byte")
+
+    student = sub.add_parser("student", help="write learner editions (solutions removed)")
+    student.add_argument("--out", default=None, help="folder to write to (default: runs/learner)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``mlsd`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        print("mlsd: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (ValueError, FileNotFoundError, FileExistsError) as exc:
+        if args.debug:
+            raise
+        print(f"mlsd: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "list":
+        return cmd_list()
+    if args.command == "run":
+        return cmd_run(args)
+    if args.command == "doctor":
+        from mlsd import doctor
+
+        return doctor.main()
+    if args.command == "data":
+        return cmd_data(args)
+    if args.command == "student":
+        from mlsd import student
+
+        written = student.write_learner_editions(Path(args.out) if args.out else None)
+        for path in written:
+            print(path)
+        return EXIT_OK
+    raise AssertionError(args.command)  # argparse rejects anything else
+
+
+def cmd_list() -> int:
+    from mlsd import runner
+
+    notebooks = runner.discover()
+    chapter = None
+    for nb in notebooks:
+        if nb.chapter != chapter:
+            chapter = nb.chapter
+            print(f"\n{chapter}")
+        print(f"  {nb.display}")
+        width = max((len(n) for n in nb.parameters), default=0)
+        for p in nb.parameters.values():
+            help_text = f"  # {p.help}" if p.help else ""
+            print(f"      {p.name:<{width}} : {p.type_name:<5} = {p.default}{help_text}")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from mlsd import runner
+
+    plan = runner.plan_run(
+        args.targets,
+        [tuple(p) for p in args.parameter],
+        jobs=args.jobs,
+        out=args.out,
+        html=not args.no_html,
+    )
+    try:
+        runner.execute(plan, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        print(f"mlsd: interrupted; partial run in {plan.out_dir}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    failed = runner.failures(plan)
+    ok = len(plan.results) - len(failed)
+    print(f"{ok} of {len(plan.results)} notebooks succeeded; run folder: {plan.out_dir}")
+    if failed:
+        for line in failed:
+            print(f"FAILED {line}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    from mlsd import datasets
+
+    if args.data_command == "generate":
+        for path in datasets.generate_all(Path(args.out) if args.out else None):
+            print(path)
+        return EXIT_OK
+    results = datasets.verify_all()
+    bad = 0
+    for name, ok, message in results:
+        print(f"{'OK  ' if ok else 'FAIL'} {name}: {message}")
+        bad += not ok
+    print(f"{len(results) - bad} of {len(results)} snapshots reproduce byte for byte")
+    return EXIT_FAILED if bad else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""environment.yml (conda, Binder) and pyproject.toml stay in step; the Makefile has its targets."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+from packaging.requirements import Requirement
+
+from mlsd import paths
+
+
+def pyproject_requirements() -> dict[str, str]:
+    project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["project"]
+    specs = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        specs.extend(extra)
+    return {Requirement(s).name.lower(): str(Requirement(s).specifier) for s in specs}
+
+
+def environment_requirements() -> dict[str, str]:
+    text = (paths.ROOT / "environment.yml").read_text()
+    deps = {}
+    in_deps = False
+    for line in text.splitlines():
+        if line.startswith("dependencies:"):
+            in_deps = True
+            continue
+        if in_deps and re.match(r"^\s{2}- [A-Za-z]", line):
+            spec = line.split("- ", 1)[1].split("#")[0].strip()
+            match = re.match(r"^([A-Za-z0-9_.-]+)\s*(.*)$", spec)
+            deps[match[1].lower()] = match[2].replace(" ", "")
+    return deps
+
+
+def test_environment_yml_names_the_same_packages_and_floors_as_pyproject():
+    """Every pyproject dependency (with extras) is in environment.yml with the same floor, and no more."""
+    conda = environment_requirements()
+    conda.pop("python")
+    conda.pop("pip")
+    assert conda == pyproject_requirements()
+
+
+def test_environment_yml_installs_the_kit_itself():
+    """The conda/Binder route installs the `mlsd` package in editable mode."""
+    assert "- -e ." in (paths.ROOT / "environment.yml").read_text()
+
+
+def test_python_floor_agrees():
+    """Python >= 3.11 everywhere."""
+    project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["project"]
+    assert project["requires-python"] == ">=3.11"
+    assert environment_requirements()["python"] == ">=3.11"
+
+
+def test_makefile_has_the_documented_targets_and_lab_is_local_with_token():
+    """run/test/lab/lint/bench exist; `make lab` binds 127.0.0.1 and never disables the token."""
+    makefile = (paths.ROOT / "Makefile").read_text()
+    for target in ("run", "test", "lab", "lint", "bench", "clean"):
+        assert re.search(rf"^{target}:", makefile, re.M), target
+    lab = re.search(r"^lab:.*\n\t(.*)$", makefile, re.M)[1]
+    assert "--ServerApp.ip=127.0.0.1" in lab
+    assert "token" not in lab.lower() and "password" not in lab.lower()
+
+
+def test_ci_runs_the_readme_test_command():
+    """.ci/run calls `make test`, the command the README gives."""
+    assert "make test" in (paths.ROOT / ".ci" / "run").read_text()
+    assert "make test" in (paths.ROOT / "README.md").read_text()

@@ -1,0 +1,75 @@
+"""Parameter coercion and notebook selection in mlsd.runner, without starting kernels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlsd import runner
+
+
+def nb(rel: str, **params: str) -> runner.NotebookInfo:
+    return runner.NotebookInfo(
+        Path(rel), {k: runner.Parameter(k, v, "0", "") for k, v in params.items()}
+    )
+
+
+NOTEBOOKS = [
+    nb("ch01-overview/01-churn-in-dollars.ipynb", seed="int", data_path="str"),
+    nb("ch01-overview/02-latency-vs-throughput.ipynb", seed="int", max_measure_s="float"),
+    nb("ch02-ml-systems-design/01-framing-ml-problems.ipynb", seed="int"),
+]
+
+
+@pytest.mark.parametrize(
+    ("type_name", "raw", "expected"),
+    [
+        ("int", "42", 42), ("int", "1e3", 1000), ("int", "20_000", 20000), ("int", "-3", -3),
+        ("float", "0.5", 0.5), ("float", "1e-3", 0.001), ("float", "3", 3.0),
+        ("bool", "true", True), ("bool", "False", False), ("bool", "0", False),
+        ("str", "some text", "some text"), ("str", "", ""),
+    ],
+)
+def test_coerce_turns_text_into_the_declared_type(type_name, raw, expected):
+    """A command-line value becomes the parameter's declared type, exactly."""
+    value = runner.Parameter("x", type_name, "0", "").coerce(raw, where="nb")
+    assert value == expected and type(value) is type(expected)
+
+
+@pytest.mark.parametrize(("type_name", "raw"), [("int", "1.5"), ("int", "abc"), ("float", "x"), ("bool", "2")])
+def test_coerce_refuses_values_of_the_wrong_type(type_name, raw):
+    """A value that does not fit the declared type is refused, naming parameter, type and value."""
+    with pytest.raises(runner.UsageError, match=rf"parameter `x` of nb is {type_name}, got '{raw}'"):
+        runner.Parameter("x", type_name, "0", "").coerce(raw, where="nb")
+
+
+def test_untyped_parameter_takes_the_type_of_its_default():
+    """A parameter written without annotation is coerced like its default value."""
+    assert runner.Parameter("n", "None", "10", "").coerce("12", where="nb") == 12
+
+
+@pytest.mark.parametrize(
+    ("selector", "expected"),
+    [
+        ("ch01", 2), ("ch01-overview", 2), ("notebooks/ch01-overview/", 2),
+        ("01-churn-in-dollars", 1), ("02-latency-vs-throughput.ipynb", 1),
+        ("ch02-ml-systems-design/01-framing-ml-problems.ipynb", 1),
+    ],
+)
+def test_select_by_chapter_stem_name_or_path(selector, expected):
+    """Notebooks can be picked by chapter, stem, file name or relative path."""
+    assert len(runner.select([selector], NOTEBOOKS)) == expected
+
+
+def test_select_nothing_means_everything_and_duplicates_collapse():
+    """No selector selects all notebooks; a notebook named twice runs once."""
+    assert runner.select([], NOTEBOOKS) == NOTEBOOKS
+    assert len(runner.select(["ch01", "01-churn-in-dollars"], NOTEBOOKS)) == 2
+
+
+def test_override_applies_only_to_notebooks_that_declare_it():
+    """`-p max_measure_s 2` reaches the latency notebook and no other."""
+    per_nb = runner.resolve_overrides([("max_measure_s", "2"), ("seed", "5")], NOTEBOOKS)
+    assert per_nb[NOTEBOOKS[1].rel] == {"max_measure_s": 2.0, "seed": 5}
+    assert per_nb[NOTEBOOKS[0].rel] == {"seed": 5}
