@@ -44,7 +44,9 @@ def timed(cmd: list[str], cwd: Path) -> float:
 
 
 def notebooks() -> list[Path]:
-    return sorted(p for p in paths.NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    return sorted(
+        p for p in paths.NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+    )
 
 
 def main() -> int:
@@ -58,28 +60,58 @@ def main() -> int:
 
     floor_nb = work / "floor.ipynb"
     floor = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FLOOR_SOURCE)])
-    floor.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    floor.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(floor, floor_nb)
 
     direct_script = (
         "import sys, papermill as pm\n"
         "for i, nb in enumerate(sys.argv[2:]):\n"
-        "    pm.execute_notebook(nb, f'{sys.argv[1]}/{i}.ipynb', cwd=str(__import__('pathlib').Path(nb).parent),"
+        "    pm.execute_notebook(nb, f'{sys.argv[1]}/{i}.ipynb',"
+        " cwd=str(__import__('pathlib').Path(nb).parent),"
         " kernel_name='python3', progress_bar=False)\n"
     )
-    results: dict[str, list[float]] = {"floor": [], "papermill direct": [], "mlsd run --jobs 1": [],
-                                        "mlsd run --jobs 1 --no-html": [], "mlsd run --jobs 2": []}
+    results: dict[str, list[float]] = {
+        "floor": [],
+        "papermill direct": [],
+        "mlsd run --jobs 1": [],
+        "mlsd run --jobs 1 --no-html": [],
+        "mlsd run --jobs 2": [],
+    }
     per_notebook: dict[str, list[float]] = {}
     for r in range(args.repeat):
-        results["floor"].append(timed([python, "-c", direct_script, str(work), str(floor_nb)], work))
+        results["floor"].append(
+            timed([python, "-c", direct_script, str(work), str(floor_nb)], work)
+        )
         results["papermill direct"].append(
-            timed([python, "-c", direct_script, str(work), *map(str, nbs)], work))
-        for label, extra in (("mlsd run --jobs 1", []), ("mlsd run --jobs 1 --no-html", ["--no-html"]),
-                             ("mlsd run --jobs 2", ["--jobs", "2"])):
+            timed([python, "-c", direct_script, str(work), *map(str, nbs)], work)
+        )
+        for label, extra in (
+            ("mlsd run --jobs 1", []),
+            ("mlsd run --jobs 1 --no-html", ["--no-html"]),
+            ("mlsd run --jobs 2", ["--jobs", "2"]),
+        ):
             out = work / f"run-{label.replace(' ', '_')}-{r}"
             jobs = [] if "--jobs 2" in label else ["--jobs", "1"]
-            results[label].append(timed([python, "-m", "mlsd.cli", "run", "--no-progress", "--out",
-                                         str(out), *jobs, *extra], work))
+            results[label].append(
+                timed(
+                    [
+                        python,
+                        "-m",
+                        "mlsd.cli",
+                        "run",
+                        "--no-progress",
+                        "--out",
+                        str(out),
+                        *jobs,
+                        *extra,
+                    ],
+                    work,
+                )
+            )
             if label == "mlsd run --jobs 1":
                 manifest = json.loads((out / "manifest.json").read_text())
                 for entry in manifest["notebooks"]:
@@ -95,8 +127,13 @@ def main() -> int:
     overhead = med["mlsd run --jobs 1"] / med["papermill direct"] - 1
     speedup = med["mlsd run --jobs 1"] / med["mlsd run --jobs 2"]
     print(f"\nmlsd run --jobs 1 over papermill direct: {overhead:+.1%} (target <= +10%)")
-    print(f"  without HTML: {med['mlsd run --jobs 1 --no-html'] / med['papermill direct'] - 1:+.1%}")
-    print(f"mlsd run --jobs 2 speed-up over --jobs 1: {speedup:.2f}x (target >= 1.5x with >= 4 notebooks)")
+    print(
+        f"  without HTML: {med['mlsd run --jobs 1 --no-html'] / med['papermill direct'] - 1:+.1%}"
+    )
+    print(
+        f"mlsd run --jobs 2 speed-up over --jobs 1: {speedup:.2f}x"
+        " (target >= 1.5x with >= 4 notebooks)"
+    )
     print(f"floor (kernel start + kit imports, one notebook): {med['floor']:.1f} s")
     return 0
 

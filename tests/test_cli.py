@@ -27,20 +27,30 @@ def mlsd(kit: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
     env = {**os.environ, "MLSD_HOME": str(kit)}
     return subprocess.run(
         [sys.executable, "-m", "mlsd.cli", *args],
-        capture_output=True, text=True, env=env, cwd=kit, timeout=300, **kwargs,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=kit,
+        timeout=300,
+        **kwargs,
     )
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*")) if p.is_file()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
 def runs(kit: Path) -> list[Path]:
     folder = kit / "runs"
-    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()) if folder.exists() else []
+    return (
+        sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink())
+        if folder.exists()
+        else []
+    )
 
 
 def outputs_text(notebook: Path) -> str:
@@ -49,20 +59,36 @@ def outputs_text(notebook: Path) -> str:
 
 
 def test_list_shows_chapters_parameters_types_and_help(kit):
-    """`mlsd list` groups notebooks by chapter and prints each parameter's type, default and help."""
+    """`mlsd list` groups notebooks by chapter and prints each parameter's type/default/help."""
     result = mlsd(kit, "list")
     assert result.returncode == 0, result.stderr
     assert "ch90-fixture" in result.stdout
     assert "notebooks/ch90-fixture/01-echo.ipynb" in result.stdout
-    assert "name    : str   = \"world\"  # who to greet" in result.stdout
+    assert 'name    : str   = "world"  # who to greet' in result.stdout
     assert "fail : bool  = True  # raise in the third cell" in result.stdout
 
 
 def test_run_injects_overrides_writes_run_folder_and_leaves_sources_alone(kit):
     """Overrides reach the notebook, the run folder is complete, and sources are untouched."""
     before = tree_digest(kit / "notebooks")
-    result = mlsd(kit, "run", "01-echo", "-p", "name", "Ada", "-p", "seed", "7",
-                  "-p", "verbose", "true", "-p", "rate", "2.5", "--no-progress")
+    result = mlsd(
+        kit,
+        "run",
+        "01-echo",
+        "-p",
+        "name",
+        "Ada",
+        "-p",
+        "seed",
+        "7",
+        "-p",
+        "verbose",
+        "true",
+        "-p",
+        "rate",
+        "2.5",
+        "--no-progress",
+    )
     assert result.returncode == 0, result.stderr
     assert tree_digest(kit / "notebooks") == before
     (run,) = runs(kit)
@@ -73,8 +99,16 @@ def test_run_injects_overrides_writes_run_folder_and_leaves_sources_alone(kit):
     assert "01-echo" in (run / "index.html").read_text()
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["status"] == "ok"
-    assert {"kit_version", "git", "python", "platform", "packages", "datasets_sha256",
-            "wall_time_s", "notebooks"} <= manifest.keys()
+    assert {
+        "kit_version",
+        "git",
+        "python",
+        "platform",
+        "packages",
+        "datasets_sha256",
+        "wall_time_s",
+        "notebooks",
+    } <= manifest.keys()
     assert manifest["packages"]["papermill"]
     (entry,) = manifest["notebooks"]
     assert entry["parameters"] == {"seed": 7, "name": "Ada", "rate": 2.5, "verbose": True}
@@ -85,7 +119,10 @@ def test_run_injects_overrides_writes_run_folder_and_leaves_sources_alone(kit):
     ("args", "expected"),
     [
         (["run", "01-echo", "-p", "nmae", "x"], "unknown parameter 'nmae'"),
-        (["run", "01-echo", "-p", "seed", "abc"], "parameter `seed` of notebooks/ch90-fixture/01-echo.ipynb is int, got 'abc'"),
+        (
+            ["run", "01-echo", "-p", "seed", "abc"],
+            "parameter `seed` of notebooks/ch90-fixture/01-echo.ipynb is int, got 'abc'",
+        ),
         (["run", "01-echo", "-p", "rate", "fast"], "is float, got 'fast'"),
         (["run", "01-echo", "-p", "verbose", "maybe"], "is bool, got 'maybe'"),
         (["run", "ch99"], "unknown notebook or chapter 'ch99'. Chapters: ch90-fixture"),
@@ -129,7 +166,10 @@ def test_failing_notebook_exits_nonzero_and_manifest_names_the_cell(kit):
     before = tree_digest(kit / "notebooks")
     result = mlsd(kit, "run", "ch90", "--no-progress", "--jobs", "2", "--no-html")
     assert result.returncode == 1
-    assert "notebooks/ch90-fixture/02-fail.ipynb: failed at cell 4: ValueError: boom on purpose" in result.stderr
+    assert (
+        "notebooks/ch90-fixture/02-fail.ipynb: failed at cell 4: ValueError: boom on purpose"
+        in result.stderr
+    )
     (run,) = runs(kit)
     manifest = json.loads((run / "manifest.json").read_text())
     by_path = {e["path"]: e for e in manifest["notebooks"]}
@@ -147,8 +187,14 @@ def test_two_runs_started_together_get_separate_folders(kit):
     env = {**os.environ, "MLSD_HOME": str(kit)}
     cmd = [sys.executable, "-m", "mlsd.cli", "run", "01-echo", "--no-progress", "--no-html"]
     procs = [
-        subprocess.Popen([*cmd, "-p", "name", who], env=env, cwd=kit,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [*cmd, "-p", "name", who],
+            env=env,
+            cwd=kit,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for who in ("first", "second")
     ]
     for proc in procs:

@@ -18,15 +18,27 @@ def run_doctor(home=None) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     if home is not None:
         env["MLSD_HOME"] = str(home)
-    return subprocess.run([sys.executable, "-m", "mlsd.cli", "doctor"], capture_output=True,
-                          text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "mlsd.cli", "doctor"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
 def test_doctor_passes_on_this_installation():
     """Every check passes here: Python, packages, kernel, datasets, runs/ writable."""
     result = run_doctor()
     assert result.returncode == 0, result.stdout + result.stderr
-    for name in ("python", "numpy", "papermill", "jupyter kernel", "dataset customers", "runs/ writable"):
+    for name in (
+        "python",
+        "numpy",
+        "papermill",
+        "jupyter kernel",
+        "dataset customers",
+        "runs/ writable",
+    ):
         assert f"OK    {name}" in result.stdout, name
     assert "0 FAIL" in result.stdout
 

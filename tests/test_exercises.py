@@ -32,11 +32,18 @@ def test_right_answer_is_correct_within_tolerance():
 
 @pytest.mark.parametrize(
     ("answer", "says"),
-    [(7, "too high"), (5, "too low"), (600, "factor of 100"), (-6, "sign"),
-     ("six", "single number"), (np.nan, "NaN"), ([6], "single number")],
+    [
+        (7, "too high"),
+        (5, "too low"),
+        (600, "factor of 100"),
+        (-6, "sign"),
+        ("six", "single number"),
+        (np.nan, "NaN"),
+        ([6], "single number"),
+    ],
 )
 def test_wrong_answers_say_what_is_wrong_without_the_answer(answer, says):
-    """An incorrect answer gets a message that diagnoses it and never contains the expected value."""
+    """An incorrect answer gets a diagnosis that never contains the expected value."""
     feedback = Q.check(answer, x=3)
     assert feedback.kind == INCORRECT
     assert says in feedback.text

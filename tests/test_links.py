@@ -1,4 +1,4 @@
-"""Links that hold: every relative link in README.md and chapters/ resolves; guides link notebooks."""
+"""Links that hold: relative links in README.md and chapters/ resolve; guides link notebooks."""
 
 from __future__ import annotations
 
@@ -9,13 +9,20 @@ import pytest
 
 from mlsd import paths
 
-DOCS = [paths.ROOT / "README.md", paths.ROOT / "CONTRIBUTING.md", *sorted(paths.CHAPTERS.glob("*.md"))]
+DOCS = [
+    paths.ROOT / "README.md",
+    paths.ROOT / "CONTRIBUTING.md",
+    *sorted(paths.CHAPTERS.glob("*.md")),
+]
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 
 
 def relative_links(doc: Path) -> list[str]:
-    return [t for t in LINK.findall(doc.read_text())
-            if not re.match(r"^[a-z]+:", t) and not t.startswith("#")]
+    return [
+        t
+        for t in LINK.findall(doc.read_text())
+        if not re.match(r"^[a-z]+:", t) and not t.startswith("#")
+    ]
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=[d.relative_to(paths.ROOT).as_posix() for d in DOCS])
@@ -38,9 +45,12 @@ def test_every_notebook_is_linked_from_a_chapter_guide():
 def test_readme_session_map_links_guides_and_notebooks():
     """The README's session map links session 1's guides and each of its notebooks."""
     text = (paths.ROOT / "README.md").read_text()
-    for target in ("chapters/ch01-overview.md", "chapters/ch02-ml-systems-design.md",
-                   "notebooks/ch01-overview/01-churn-in-dollars.ipynb",
-                   "notebooks/ch01-overview/02-latency-vs-throughput.ipynb",
-                   "notebooks/ch02-ml-systems-design/01-framing-ml-problems.ipynb",
-                   "notebooks/ch02-ml-systems-design/02-ab-test-analysis.ipynb"):
+    for target in (
+        "chapters/ch01-overview.md",
+        "chapters/ch02-ml-systems-design.md",
+        "notebooks/ch01-overview/01-churn-in-dollars.ipynb",
+        "notebooks/ch01-overview/02-latency-vs-throughput.ipynb",
+        "notebooks/ch02-ml-systems-design/01-framing-ml-problems.ipynb",
+        "notebooks/ch02-ml-systems-design/02-ab-test-analysis.ipynb",
+    ):
         assert f"]({target}" in text, target

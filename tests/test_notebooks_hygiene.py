@@ -33,7 +33,9 @@ def test_there_are_notebooks():
 def test_path_follows_chapter_and_number_pattern(path):
     """Notebooks live at notebooks/chNN-slug/NN-slug.ipynb."""
     rel = path.relative_to(paths.NOTEBOOKS).as_posix()
-    assert re.fullmatch(r"ch\d\d-[a-z0-9]+(-[a-z0-9]+)*/\d\d-[a-z0-9]+(-[a-z0-9]+)*\.ipynb", rel), rel
+    assert re.fullmatch(r"ch\d\d-[a-z0-9]+(-[a-z0-9]+)*/\d\d-[a-z0-9]+(-[a-z0-9]+)*\.ipynb", rel), (
+        rel
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)

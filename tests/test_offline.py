@@ -54,8 +54,9 @@ def namespace_prefix() -> list[str] | None:
     """`unshare -n` with loopback up, when this machine allows it."""
     if not (shutil.which("unshare") and shutil.which("ip")):
         return None
-    probe = subprocess.run(["unshare", "-n", "ip", "link", "set", "lo", "up"],
-                           capture_output=True, timeout=30)
+    probe = subprocess.run(
+        ["unshare", "-n", "ip", "link", "set", "lo", "up"], capture_output=True, timeout=30
+    )
     if probe.returncode != 0:
         return None
     return ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
@@ -76,20 +77,38 @@ def offline_command(tmp_path: Path) -> tuple[list[str], dict[str, str], str]:
 def test_all_notebooks_run_with_the_network_unavailable(tmp_path):
     """`mlsd run` executes every notebook where no connection can leave the machine."""
     prefix, env, how = offline_command(tmp_path)
-    probe = subprocess.run([*prefix, sys.executable, "-c", PROBE], capture_output=True,
-                           text=True, env=env, timeout=60)
+    probe = subprocess.run(
+        [*prefix, sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, timeout=60
+    )
     assert probe.stdout.strip() == "OFFLINE", (how, probe.stdout, probe.stderr)
 
     out = tmp_path / "run"
     result = subprocess.run(
-        [*prefix, sys.executable, "-m", "mlsd.cli", "run", "--out", str(out), "--jobs", "2",
-         "--no-html", "--no-progress"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=900,
+        [
+            *prefix,
+            sys.executable,
+            "-m",
+            "mlsd.cli",
+            "run",
+            "--out",
+            str(out),
+            "--jobs",
+            "2",
+            "--no-html",
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=900,
     )
     assert result.returncode == 0, f"offline run ({how}) failed:\n{result.stdout}\n{result.stderr}"
     manifest = json.loads((out / "manifest.json").read_text())
-    notebooks = sorted(p.relative_to(paths.ROOT).as_posix()
-                       for p in paths.NOTEBOOKS.rglob("*.ipynb")
-                       if ".ipynb_checkpoints" not in p.parts)
+    notebooks = sorted(
+        p.relative_to(paths.ROOT).as_posix()
+        for p in paths.NOTEBOOKS.rglob("*.ipynb")
+        if ".ipynb_checkpoints" not in p.parts
+    )
     assert sorted(e["path"] for e in manifest["notebooks"]) == notebooks
     assert all(e["status"] == "ok" for e in manifest["notebooks"])

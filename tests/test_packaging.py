@@ -34,7 +34,7 @@ def environment_requirements() -> dict[str, str]:
 
 
 def test_environment_yml_names_the_same_packages_and_floors_as_pyproject():
-    """Every pyproject dependency (with extras) is in environment.yml with the same floor, and no more."""
+    """Every pyproject dependency (with extras) is in environment.yml, same floor."""
     conda = environment_requirements()
     conda.pop("python")
     conda.pop("pip")

@@ -25,10 +25,18 @@ NOTEBOOKS = [
 @pytest.mark.parametrize(
     ("type_name", "raw", "expected"),
     [
-        ("int", "42", 42), ("int", "1e3", 1000), ("int", "20_000", 20000), ("int", "-3", -3),
-        ("float", "0.5", 0.5), ("float", "1e-3", 0.001), ("float", "3", 3.0),
-        ("bool", "true", True), ("bool", "False", False), ("bool", "0", False),
-        ("str", "some text", "some text"), ("str", "", ""),
+        ("int", "42", 42),
+        ("int", "1e3", 1000),
+        ("int", "20_000", 20000),
+        ("int", "-3", -3),
+        ("float", "0.5", 0.5),
+        ("float", "1e-3", 0.001),
+        ("float", "3", 3.0),
+        ("bool", "true", True),
+        ("bool", "False", False),
+        ("bool", "0", False),
+        ("str", "some text", "some text"),
+        ("str", "", ""),
     ],
 )
 def test_coerce_turns_text_into_the_declared_type(type_name, raw, expected):
@@ -37,10 +45,14 @@ def test_coerce_turns_text_into_the_declared_type(type_name, raw, expected):
     assert value == expected and type(value) is type(expected)
 
 
-@pytest.mark.parametrize(("type_name", "raw"), [("int", "1.5"), ("int", "abc"), ("float", "x"), ("bool", "2")])
+@pytest.mark.parametrize(
+    ("type_name", "raw"), [("int", "1.5"), ("int", "abc"), ("float", "x"), ("bool", "2")]
+)
 def test_coerce_refuses_values_of_the_wrong_type(type_name, raw):
     """A value that does not fit the declared type is refused, naming parameter, type and value."""
-    with pytest.raises(runner.UsageError, match=rf"parameter `x` of nb is {type_name}, got '{raw}'"):
+    with pytest.raises(
+        runner.UsageError, match=rf"parameter `x` of nb is {type_name}, got '{raw}'"
+    ):
         runner.Parameter("x", type_name, "0", "").coerce(raw, where="nb")
 
 
@@ -52,8 +64,11 @@ def test_untyped_parameter_takes_the_type_of_its_default():
 @pytest.mark.parametrize(
     ("selector", "expected"),
     [
-        ("ch01", 2), ("ch01-overview", 2), ("notebooks/ch01-overview/", 2),
-        ("01-churn-in-dollars", 1), ("02-latency-vs-throughput.ipynb", 1),
+        ("ch01", 2),
+        ("ch01-overview", 2),
+        ("notebooks/ch01-overview/", 2),
+        ("01-churn-in-dollars", 1),
+        ("02-latency-vs-throughput.ipynb", 1),
         ("ch02-ml-systems-design/01-framing-ml-problems.ipynb", 1),
     ],
 )

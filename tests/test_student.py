@@ -13,8 +13,13 @@ SOURCES = sorted(p for p in paths.NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoi
 
 
 def marked_lines(nb) -> list[str]:
-    return [line.strip() for c in nb.cells if c.cell_type == "code"
-            for line in c.source.splitlines() if re.search(r"#\s*SOLUTION\s*$", line)]
+    return [
+        line.strip()
+        for c in nb.cells
+        if c.cell_type == "code"
+        for line in c.source.splitlines()
+        if re.search(r"#\s*SOLUTION\s*$", line)
+    ]
 
 
 def solution_cells(nb) -> list[str]:
@@ -26,7 +31,10 @@ def solution_cells(nb) -> list[str]:
     [
         ("x = a / b  # SOLUTION", "x = ...  # your answer here"),
         ("    share: float = (d > t).mean()  #SOLUTION", "    share = ...  # your answer here"),
-        ("print(1)\nans = 2 * 3  # SOLUTION\nq.check(ans)", "print(1)\nans = ...  # your answer here\nq.check(ans)"),
+        (
+            "print(1)\nans = 2 * 3  # SOLUTION\nq.check(ans)",
+            "print(1)\nans = ...  # your answer here\nq.check(ans)",
+        ),
         ("y == 3  # not a marker", "y == 3  # not a marker"),
     ],
 )
@@ -43,12 +51,15 @@ def test_a_marked_line_that_is_not_an_assignment_is_refused():
 
 def test_solution_cells_are_dropped_and_outputs_cleared():
     """Cells tagged `solution` disappear; outputs and counts are cleared."""
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# T"),
-        nbformat.v4.new_code_cell("secret_model = fit()", metadata={"tags": ["solution"]}),
-        nbformat.v4.new_code_cell("x = 1", execution_count=3,
-                                  outputs=[nbformat.v4.new_output("stream", text="1")]),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# T"),
+            nbformat.v4.new_code_cell("secret_model = fit()", metadata={"tags": ["solution"]}),
+            nbformat.v4.new_code_cell(
+                "x = 1", execution_count=3, outputs=[nbformat.v4.new_output("stream", text="1")]
+            ),
+        ]
+    )
     learner = student.learner_notebook(nb)
     assert [c.source for c in learner.cells] == ["# T", "x = 1"]
     assert learner.cells[1].outputs == [] and learner.cells[1].execution_count is None
@@ -103,11 +114,19 @@ def test_learner_editions_run_top_to_bottom_with_checks_not_attempted(tmp_path):
 
     written = student.write_learner_editions(tmp_path / "learner")
     for learner, src in zip(written, SOURCES, strict=True):
-        executed = pm.execute_notebook(str(learner), str(tmp_path / f"{learner.stem}.out.ipynb"),
-                                       cwd=str(tmp_path), kernel_name="python3",
-                                       progress_bar=False)
-        outputs = "".join(str(o.get("data", "")) + o.get("text", "")
-                          for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+        executed = pm.execute_notebook(
+            str(learner),
+            str(tmp_path / f"{learner.stem}.out.ipynb"),
+            cwd=str(tmp_path),
+            kernel_name="python3",
+            progress_bar=False,
+        )
+        outputs = "".join(
+            str(o.get("data", "")) + o.get("text", "")
+            for c in executed.cells
+            if c.cell_type == "code"
+            for o in c.outputs
+        )
         n_marked = len(marked_lines(nbformat.read(src, as_version=4)))
         assert outputs.count("Not attempted yet") >= n_marked, learner
         assert "Correct" not in outputs.replace("Not attempted", ""), learner

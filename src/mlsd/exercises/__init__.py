@@ -73,7 +73,8 @@ class Question:
     """One exercise.
 
     Args:
-        qid: unique id, ``"<notebook-key>.<name>"``, for example ``"ch01-churn.breakeven_acceptance"``.
+        qid: unique id, ``"<notebook-key>.<name>"``, e.g.
+            ``"ch01-churn.breakeven_acceptance"``.
         prompt: the question, in Markdown.
         solve: ``solve(**context) -> expected`` computes the expected answer from the
             notebook's context, independently of the code the learner writes.
@@ -154,10 +155,8 @@ class Question:
 
 def _compare_numbers(answer: Any, expected: float, *, rtol: float, atol: float) -> str | None:
     """Compare a numeric answer; say too high / too low / not a number, never the value."""
-    if (
-        isinstance(answer, bool)
-        or not isinstance(answer, int | float)
-        and not hasattr(answer, "__float__")
+    if isinstance(answer, bool) or (
+        not isinstance(answer, int | float) and not hasattr(answer, "__float__")
     ):
         return f"Expected a single number, got a {type(answer).__name__}."
     try:

@@ -1,0 +1,946 @@
+"""Load the kit's shipped data sets, regenerate and verify them, and load a user's churn CSV.
+
+The snapshots in ``datasets/`` are CSV files made by :mod:`mlsd.simulate` from recorded
+sizes and seeds (``datasets/manifest.json``); each has a card (``datasets/<name>.md``).
+``mlsd data generate`` calls :func:`generate_all`, ``mlsd data verify`` calls
+:func:`verify_all` (regenerate and compare byte for byte), ``mlsd doctor`` calls
+:func:`check_manifest` and :func:`checksums`.
+
+Loaders (correct dtypes, from any working directory):
+
+- :func:`load_customers`: one row per subscriber at the snapshot (20,000 rows).
+- :func:`load_activity`: the monthly usage panel of the first 3,000 customers.
+- :func:`load_experiment` (``"clean"`` or ``"srm"``) and :func:`experiment_truth`.
+- :func:`load_request_trace`: one day of recommendation-request arrivals.
+
+And :func:`load_churn_csv` for a churn CSV of your own, with a :class:`LoadReport` of every
+fix it made.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mlsd import paths, simulate
+
+__all__ = [
+    "CUSTOMER_CATEGORICAL",
+    "CUSTOMER_NUMERIC",
+    "CUSTOMER_TARGET",
+    "SNAPSHOTS",
+    "LoadReport",
+    "check_manifest",
+    "checksums",
+    "experiment_truth",
+    "generate_all",
+    "load_activity",
+    "load_churn_csv",
+    "load_customers",
+    "load_experiment",
+    "load_request_trace",
+    "manifest",
+    "trace_truth",
+    "verify_all",
+]
+
+#: The label a churn model predicts in the customers table.
+CUSTOMER_TARGET = "churned_30d"
+#: Observed numeric features of the customers table (what a model may use).
+CUSTOMER_NUMERIC = [
+    "tenure_months",
+    "monthly_fee_usd",
+    "watch_hours_30d",
+    "watch_trend",
+    "sessions_30d",
+    "recs_shown_30d",
+    "quality_plays_30d",
+    "take_rate_30d",
+    "support_tickets_90d",
+    "failed_payments_90d",
+    "price_increase_exposed",
+    "discount_active",
+]
+#: Observed categorical features of the customers table (str columns).
+CUSTOMER_CATEGORICAL = ["plan", "region", "device", "payment_method"]
+
+MANIFEST_FILE = "manifest.json"
+SUMS_FILE = "SHA256SUMS"
+
+# Column types of each snapshot: "int", "float", "str" or "date".
+_CUSTOMER_TYPES = {
+    "customer_id": "str",
+    "signup_date": "date",
+    "tenure_months": "int",
+    "plan": "str",
+    "monthly_fee_usd": "float",
+    "region": "str",
+    "device": "str",
+    "payment_method": "str",
+    "watch_hours_30d": "float",
+    "watch_trend": "float",
+    "sessions_30d": "int",
+    "recs_shown_30d": "int",
+    "quality_plays_30d": "int",
+    "take_rate_30d": "float",
+    "support_tickets_90d": "int",
+    "failed_payments_90d": "int",
+    "price_increase_exposed": "int",
+    "discount_active": "int",
+    "churned_30d": "int",
+    "days_to_churn": "int",
+    "censored": "int",
+    "churn_reason": "str",
+    "true_churn_prob_30d": "float",
+    "true_churn_prob_30d_if_offer": "float",
+    "true_offer_effect": "float",
+    "true_segment": "str",
+}
+_ACTIVITY_TYPES = {
+    "customer_id": "str",
+    "months_before_snapshot": "int",
+    "period_start": "date",
+    "period_end": "date",
+    "after_snapshot": "int",
+    "active_days": "int",
+    "watch_hours": "float",
+    "sessions": "int",
+    "recs_shown": "int",
+    "quality_plays": "int",
+    "support_tickets": "int",
+    "failed_payments": "int",
+}
+_EXPERIMENT_TYPES = {
+    "user_id": "str",
+    "variant": "str",
+    "assignment_day": "int",
+    "recs_shown": "int",
+    "quality_plays": "int",
+    "retained_30d": "int",
+    "revenue_usd": "float",
+    "pre_watch_hours": "float",
+    "rec_latency_ms": "float",
+}
+_TRACE_TYPES = {"request_id": "int", "arrival_s": "float"}
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    name: str
+    file: str
+    generator: str
+    params: dict[str, Any]
+    types: dict[str, str]
+    description: str
+
+
+#: What ``generate_all`` writes: name -> how it is made. Sizes and seeds are recorded here
+#: and copied into the manifest; changing one changes the shipped file.
+SNAPSHOTS: dict[str, _Snapshot] = {
+    s.name: s
+    for s in (
+        _Snapshot(
+            "customers",
+            "customers.csv",
+            "make_customers",
+            {"n_customers": 20_000, "seed": 42},
+            _CUSTOMER_TYPES,
+            "one row per subscriber at the 2024-06-30 snapshot, with churn labels and truth",
+        ),
+        _Snapshot(
+            "activity",
+            "activity.csv",
+            "make_activity",
+            {"customers_head": 3_000, "n_months": 12, "n_months_after": 1, "seed": 43},
+            _ACTIVITY_TYPES,
+            "monthly usage panel of the first 3,000 customers, 12 periods + 1 after the snapshot",
+        ),
+        _Snapshot(
+            "experiment_clean",
+            "experiment_clean.csv",
+            "make_experiment",
+            {"n_users": 40_000, "n_days": 14, "srm": False, "seed": 2024},
+            _EXPERIMENT_TYPES,
+            "A/B test of a new recommender, 40,000 users over 14 days, healthy 50/50 split",
+        ),
+        _Snapshot(
+            "experiment_srm",
+            "experiment_srm.csv",
+            "make_experiment",
+            {"n_users": 40_000, "n_days": 14, "srm": True, "seed": 2025},
+            _EXPERIMENT_TYPES,
+            "the same test with a sample-ratio mismatch (slow treatment users lost)",
+        ),
+        _Snapshot(
+            "request_trace",
+            "request_trace.csv",
+            "make_request_trace",
+            {"duration_s": 86_400.0, "mean_rate_per_s": 2.0, "seed": 7},
+            _TRACE_TYPES,
+            "one day of recommendation-request arrivals, evening peak and short bursts",
+        ),
+    )
+}
+
+_EXPERIMENT_NAMES = {"clean": "experiment_clean", "srm": "experiment_srm"}
+
+
+# --------------------------------------------------------------------------- generation
+
+
+def _build(name: str, params: dict[str, Any]) -> pd.DataFrame:
+    """Generate one snapshot's frame from its recorded parameters."""
+    p = dict(params)
+    if name == "customers":
+        return simulate.make_customers(p.pop("n_customers"), **p)
+    if name == "activity":
+        base = SNAPSHOTS["customers"].params
+        customers = simulate.make_customers(base["n_customers"], seed=base["seed"])
+        head = p.pop("customers_head")
+        return simulate.make_activity(customers.head(head), p.pop("n_months"), **p)
+    if name.startswith("experiment_"):
+        return simulate.make_experiment(p.pop("n_users"), **p)
+    if name == "request_trace":
+        return simulate.make_request_trace(p.pop("duration_s"), **p)
+    raise ValueError(f"`name` must be one of {sorted(SNAPSHOTS)}, got {name!r}")
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Serialise a frame the one reproducible way: fixed columns, dates as YYYY-MM-DD, \\n."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\n", date_format="%Y-%m-%d")
+    return buffer.getvalue().encode("utf-8")
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def _render(name: str) -> tuple[bytes, dict[str, Any]]:
+    """Regenerate one snapshot: its CSV bytes and its manifest entry."""
+    snap = SNAPSHOTS[name]
+    frame = _build(name, snap.params)
+    data = _csv_bytes(frame)
+    entry: dict[str, Any] = {
+        "file": snap.file,
+        "card": f"{name}.md",
+        "description": snap.description,
+        "generator": f"mlsd.simulate.{snap.generator}",
+        "params": dict(snap.params),
+        "rows": len(frame),
+        "columns": list(frame.columns),
+        "bytes": len(data),
+        "sha256": _sha256(data),
+    }
+    if name.startswith("experiment_"):
+        entry["truth"] = _jsonable(frame.attrs["truth"])
+    elif name == "request_trace":
+        truth = _jsonable(frame.attrs["truth"])
+        entry["truth"] = truth
+    return data, entry
+
+
+def generate_all(out_dir: Path | str | None = None) -> list[Path]:
+    """Generate every shipped snapshot, the manifest and the checksum file.
+
+    Args:
+        out_dir: folder to write into; defaults to the kit's ``datasets/`` folder. Cards
+            (``<name>.md``) are written by hand and are not touched.
+
+    Returns:
+        The paths written: one CSV per snapshot, ``manifest.json`` and ``SHA256SUMS``.
+
+    Example:
+        >>> import tempfile
+        >>> written = generate_all(tempfile.mkdtemp())  # doctest: +SKIP
+    """
+    out = Path(out_dir) if out_dir is not None else paths.DATASETS
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    entries: dict[str, Any] = {}
+    for name in SNAPSHOTS:
+        data, entry = _render(name)
+        target = out / entry["file"]
+        target.write_bytes(data)
+        written.append(target)
+        entries[name] = entry
+    doc = {
+        "about": "Shipped data sets of the ML Systems Design Meetup Kit; "
+        "regenerate with `mlsd data generate`, check with `mlsd data verify`.",
+        "generated_with": {"numpy": np.__version__, "pandas": pd.__version__},
+        "datasets": entries,
+    }
+    manifest_path = out / MANIFEST_FILE
+    manifest_path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    sums_path = out / SUMS_FILE
+    sums_path.write_text(
+        "".join(f"{e['sha256']}  {e['file']}\n" for e in entries.values()), encoding="utf-8"
+    )
+    return [*written, manifest_path, sums_path]
+
+
+def manifest(datasets_dir: Path | str | None = None) -> dict[str, Any]:
+    """Read ``datasets/manifest.json``: sizes, seeds, checksums and truth of each snapshot.
+
+    Raises:
+        FileNotFoundError: when the manifest is missing (run ``mlsd data generate``).
+    """
+    folder = Path(datasets_dir) if datasets_dir is not None else paths.DATASETS
+    path = folder / MANIFEST_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no manifest; run `mlsd data generate` to create it")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def checksums(datasets_dir: Path | str | None = None) -> dict[str, str]:
+    """Return ``{file name: sha256}`` of the files the manifest lists, hashed as shipped.
+
+    A listed file that is missing maps to ``"missing"``.
+    """
+    folder = Path(datasets_dir) if datasets_dir is not None else paths.DATASETS
+    out: dict[str, str] = {}
+    for entry in manifest(folder)["datasets"].values():
+        path = folder / entry["file"]
+        out[entry["file"]] = _sha256(path.read_bytes()) if path.exists() else "missing"
+    return out
+
+
+def check_manifest(datasets_dir: Path | str | None = None) -> list[tuple[str, bool, str]]:
+    """Hash each shipped file and compare it with the manifest (fast; no regeneration).
+
+    Returns:
+        One ``(name, ok, message)`` per data set in the manifest.
+    """
+    folder = Path(datasets_dir) if datasets_dir is not None else paths.DATASETS
+    results: list[tuple[str, bool, str]] = []
+    for name, entry in manifest(folder)["datasets"].items():
+        path = folder / entry["file"]
+        if not path.exists():
+            results.append((name, False, f"{entry['file']} is missing"))
+            continue
+        digest = _sha256(path.read_bytes())
+        if digest == entry["sha256"]:
+            results.append((name, True, f"{entry['file']} sha256 {digest[:12]} matches"))
+        else:
+            results.append(
+                (
+                    name,
+                    False,
+                    f"{entry['file']} sha256 {digest[:12]} != manifest {entry['sha256'][:12]}",
+                )
+            )
+    return results
+
+
+def verify_all(
+    datasets_dir: Path | str | None = None, *, names: list[str] | None = None
+) -> list[tuple[str, bool, str]]:
+    """Regenerate every snapshot in memory and compare it byte for byte with the shipped file.
+
+    A snapshot passes when the regenerated bytes equal the shipped file and both hash to
+    the manifest's sha256 (and, for experiments, the regenerated truth equals the recorded
+    one).
+
+    Args:
+        datasets_dir: folder holding the shipped files; defaults to the kit's ``datasets/``.
+        names: check only these snapshots (default: all of :data:`SNAPSHOTS`).
+
+    Returns:
+        One ``(name, ok, message)`` per snapshot checked.
+
+    Raises:
+        ValueError: when ``names`` holds an unknown snapshot name.
+    """
+    folder = Path(datasets_dir) if datasets_dir is not None else paths.DATASETS
+    selected = list(SNAPSHOTS) if names is None else list(names)
+    unknown = sorted(set(selected) - set(SNAPSHOTS))
+    if unknown:
+        raise ValueError(f"`names` must be among {sorted(SNAPSHOTS)}, got {unknown}")
+    try:
+        recorded = manifest(folder)["datasets"]
+    except FileNotFoundError as err:
+        return [(name, False, str(err)) for name in selected]
+    results: list[tuple[str, bool, str]] = []
+    for name in selected:
+        entry = recorded.get(name)
+        if entry is None:
+            results.append((name, False, "not in the manifest; run `mlsd data generate`"))
+            continue
+        if entry["params"] != SNAPSHOTS[name].params:
+            results.append(
+                (
+                    name,
+                    False,
+                    f"manifest params {entry['params']} differ from the kit's "
+                    f"{SNAPSHOTS[name].params}; run `mlsd data generate`",
+                )
+            )
+            continue
+        path = folder / entry["file"]
+        if not path.exists():
+            results.append((name, False, f"{entry['file']} is missing"))
+            continue
+        data, fresh = _render(name)
+        shipped = path.read_bytes()
+        shipped_sha = _sha256(shipped)
+        if data != shipped:
+            where = next(
+                (i for i, (x, y) in enumerate(zip(data, shipped, strict=False)) if x != y),
+                min(len(data), len(shipped)),
+            )
+            line = shipped[:where].count(b"\n") + 1
+            results.append(
+                (
+                    name,
+                    False,
+                    f"{entry['file']} differs from a fresh regeneration at line {line} "
+                    f"({len(shipped)} vs {len(data)} bytes)",
+                )
+            )
+        elif shipped_sha != entry["sha256"]:
+            results.append(
+                (name, False, f"{entry['file']} regenerates, but the manifest sha256 is stale")
+            )
+        elif "truth" in entry and _jsonable(fresh.get("truth")) != entry["truth"]:
+            results.append((name, False, "the regenerated truth differs from the manifest's"))
+        else:
+            results.append(
+                (
+                    name,
+                    True,
+                    f"{entry['file']} regenerated byte for byte, sha256 {shipped_sha[:12]}",
+                )
+            )
+    return results
+
+
+# --------------------------------------------------------------------------- loaders
+
+
+def _load(name: str) -> pd.DataFrame:
+    snap = SNAPSHOTS[name]
+    path = paths.DATASETS / snap.file
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path}: shipped data set {name!r} is missing; run `mlsd data generate`"
+        )
+    types = snap.types
+    dtypes = {
+        col: {"int": "int64", "float": "float64", "str": "str"}[kind]
+        for col, kind in types.items()
+        if kind != "date"
+    }
+    dates = [col for col, kind in types.items() if kind == "date"]
+    frame = pd.read_csv(
+        path,
+        dtype=dtypes,
+        parse_dates=dates,
+        date_format="%Y-%m-%d",
+        keep_default_na=False,
+        na_values={"churn_reason": [""]},
+    )
+    for col in dates:
+        frame[col] = frame[col].astype("datetime64[ns]")
+    return frame
+
+
+def load_customers() -> pd.DataFrame:
+    """Load the shipped customers table: 20,000 subscribers at the 2024-06-30 snapshot.
+
+    Columns and their meaning: ``datasets/customers.md``. Model features are
+    :data:`CUSTOMER_NUMERIC` and :data:`CUSTOMER_CATEGORICAL`; the label is
+    :data:`CUSTOMER_TARGET`; ``true_*`` columns are ground truth a model must not see.
+
+    Example:
+        >>> customers = load_customers()
+        >>> customers.shape
+        (20000, 26)
+
+    Taught in: notebooks/ch01-overview/01-churn-in-dollars.ipynb
+    """
+    return _load("customers")
+
+
+def load_activity() -> pd.DataFrame:
+    """Load the monthly usage panel of the first 3,000 customers (``datasets/activity.md``).
+
+    Rows with ``after_snapshot == 1`` describe the 30 days after the snapshot: using them
+    to predict churn at the snapshot is leakage.
+    """
+    return _load("activity")
+
+
+def load_experiment(name: str = "clean") -> pd.DataFrame:
+    """Load a shipped A/B-test log: ``"clean"`` or ``"srm"`` (sample-ratio mismatch).
+
+    Raises:
+        ValueError: when ``name`` is not ``"clean"`` or ``"srm"``.
+
+    Example:
+        >>> log = load_experiment("clean")
+        >>> log["variant"].value_counts().sort_index().index.tolist()
+        ['control', 'treatment']
+
+    Taught in: notebooks/ch02-ml-systems-design/02-ab-test-analysis.ipynb
+    """
+    if name not in _EXPERIMENT_NAMES:
+        raise ValueError(f"`name` must be one of {sorted(_EXPERIMENT_NAMES)}, got {name!r}")
+    return _load(_EXPERIMENT_NAMES[name])
+
+
+def experiment_truth(name: str = "clean") -> dict[str, Any]:
+    """Return the true effects of a shipped experiment, recorded in the manifest.
+
+    Keys include ``take_rate_control``, ``take_rate_treatment``, ``take_rate_abs_lift``,
+    ``retention_control``, ``retention_abs_lift``, ``revenue_per_user_lift_usd``,
+    ``latency_ms_control``, ``latency_ms_treatment``, ``designed_split``, ``srm``,
+    ``n_days``, ``n_users``, ``seed`` and the assigned and logged counts per arm.
+
+    Raises:
+        ValueError: when ``name`` is not ``"clean"`` or ``"srm"``.
+    """
+    if name not in _EXPERIMENT_NAMES:
+        raise ValueError(f"`name` must be one of {sorted(_EXPERIMENT_NAMES)}, got {name!r}")
+    return dict(manifest()["datasets"][_EXPERIMENT_NAMES[name]]["truth"])
+
+
+def load_request_trace() -> pd.DataFrame:
+    """Load one day of recommendation-request arrivals (``request_id``, ``arrival_s``).
+
+    The true rate curve: ``mlsd.simulate.trace_rate_per_s(t_s, truth=trace_truth())``.
+
+    Taught in: notebooks/ch01-overview/02-latency-vs-throughput.ipynb
+    """
+    return _load("request_trace")
+
+
+def trace_truth() -> dict[str, Any]:
+    """Return the shipped request trace's rate parameters and burst windows."""
+    return dict(manifest()["datasets"]["request_trace"]["truth"])
+
+
+# --------------------------------------------------------------------------- user CSVs
+
+_TARGET_NAMES = (
+    "churn",
+    "churned",
+    "churned_30d",
+    "is_churn",
+    "exited",
+    "target",
+    "label",
+    "class",
+    "y",
+)
+_POSITIVE = {
+    "yes",
+    "y",
+    "true",
+    "t",
+    "1",
+    "1.0",
+    "churn",
+    "churned",
+    "left",
+    "cancelled",
+    "canceled",
+    "exited",
+    "lost",
+}
+_NEGATIVE = {
+    "no",
+    "n",
+    "false",
+    "f",
+    "0",
+    "0.0",
+    "active",
+    "stayed",
+    "retained",
+    "current",
+    "kept",
+    "not churned",
+}
+_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}"
+_ID_WORDS = ("id", "phone", "number", "key", "uuid", "account", "email", "name")
+
+
+@dataclass
+class LoadReport:
+    """What :func:`load_churn_csv` read and every fix it made; ``print(report)`` to see it.
+
+    Attributes:
+        path: the file read.
+        target: the target column (mapped to int 0/1 in the returned frame).
+        positive_label: the original value mapped to 1 (churn).
+        n_rows: rows in the returned frame.
+        n_columns: columns in the returned frame (target included).
+        fixes: one sentence per change made to the raw file's contents.
+        dropped_columns: columns removed (identifiers).
+        delimiter: ``","`` or ``"\\t"``.
+        notes: observations that are not fixes (for example text columns to encode).
+    """
+
+    path: Path
+    target: str
+    positive_label: str
+    n_rows: int
+    n_columns: int
+    fixes: list[str] = field(default_factory=list)
+    dropped_columns: list[str] = field(default_factory=list)
+    delimiter: str = ","
+    notes: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        sep = "tab" if self.delimiter == "\t" else "comma"
+        lines = [
+            f"Loaded {self.path.name}: {self.n_rows:,} rows × {self.n_columns} columns "
+            f"({sep}-separated); target {self.target!r}, 1 = {self.positive_label!r}",
+            f"Fixes ({len(self.fixes)}):" if self.fixes else "Fixes: none needed",
+            *(f"  - {fix}" for fix in self.fixes),
+        ]
+        if self.notes:
+            lines += ["Notes:", *(f"  - {note}" for note in self.notes)]
+        return "\n".join(lines)
+
+
+def _refuse(path: Path, problem: str, allowed: str) -> ValueError:
+    return ValueError(f"{path}: {problem}. Allowed: {allowed}.")
+
+
+def _preview(values: list[Any], limit: int = 8) -> str:
+    shown = ", ".join(repr(v) for v in values[:limit])
+    more = f", ... ({len(values)} in all)" if len(values) > limit else ""
+    return f"[{shown}{more}]"
+
+
+def _read_head(path: Path, is_gzip: bool) -> str:
+    opener: Callable[..., Any] = gzip.open if is_gzip else open
+    with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as handle:
+        return handle.read(65_536)
+
+
+def _explain_rows(frame: pd.DataFrame, rows: pd.Series, numeric_cols: list[str]) -> str:
+    """Say what the flagged rows share: a numeric value that is rare elsewhere (< 5 %)."""
+    best: tuple[float, str] | None = None
+    for col in numeric_cols:
+        values = frame.loc[rows, col]
+        first = values.iloc[0]
+        if pd.isna(first) or not values.eq(first).all():
+            continue
+        share = float(frame[col].eq(first).mean())
+        if share < 0.05 and (best is None or share < best[0]):
+            everywhere = int(frame[col].eq(first).sum())
+            best = (share, f"{col} = {first:g} (only {everywhere:,} of {len(frame):,} rows do)")
+    return f"; all {int(rows.sum())} of those rows have {best[1]}" if best else ""
+
+
+def _redundant_pairs(frame: pd.DataFrame, cols: list[str]) -> list[str]:
+    """Notes on numeric columns that are exact linear copies of another (|r| > 0.9999)."""
+    numeric = frame[[c for c in cols if pd.api.types.is_numeric_dtype(frame[c])]]
+    numeric = numeric.loc[:, numeric.std() > 0]
+    if numeric.shape[1] < 2 or len(numeric) < 3:
+        return []
+    corr = numeric.corr().to_numpy()
+    names = list(numeric.columns)
+    notes = []
+    for i in range(len(names)):
+        for j in range(i + 1, len(names)):
+            if abs(corr[i, j]) > 0.9999:
+                notes.append(
+                    f"{names[j]!r} is proportional to {names[i]!r} (correlation "
+                    f"{corr[i, j]:.4f}): it adds no information"
+                )
+    return notes
+
+
+def load_churn_csv(
+    path: Path | str,
+    *,
+    target: str | None = None,
+    positive: Any = None,
+) -> tuple[pd.DataFrame, LoadReport]:
+    """Load a churn CSV of your own, fix what can be fixed, and report every fix.
+
+    Reads comma- or tab-separated text, gzip-compressed or not. Finds the target column
+    (``target``, or the first column named like churn/churned/exited/target/label/class,
+    case-insensitive) and maps it to int 0/1: Yes/No, True/False, 1/0, churned/active and
+    the like are recognised, any other pair needs ``positive``. Drops identifier columns
+    (text or integer columns that are unique in every row, like a customer id or a phone
+    number). Turns numeric text with blank cells into numbers with missing values. Drops
+    rows whose target is missing.
+
+    Args:
+        path: the file (``.csv``, ``.tsv``, ``.txt``, optionally ``.gz``).
+        target: the target column's name; guessed when omitted.
+        positive: the target value that means churn; needed only for unfamiliar labels.
+
+    Returns:
+        ``(frame, report)``: the cleaned frame, and a :class:`LoadReport` whose ``print``
+        lists every fix.
+
+    Raises:
+        FileNotFoundError: when ``path`` does not exist.
+        ValueError: with one message naming the file, the column, the values seen and what
+            is allowed, when the file is empty, has no data rows, parses into one column
+            (wrong delimiter), or its target column is absent or not binary.
+
+    Example:
+        >>> frame, report = load_churn_csv(mlsd.paths.TELCO_CSV)  # doctest: +SKIP
+        >>> print(report)  # doctest: +SKIP
+
+    Taught in: notebooks/ch01-overview/01-churn-in-dollars.ipynb
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path}: no such file. Allowed: the path of an existing churn CSV "
+            "(comma- or tab-separated, optionally gzip)"
+        )
+    if path.is_dir():
+        raise _refuse(path, "is a folder, not a file", "a CSV or TSV file")
+    if path.stat().st_size == 0:
+        raise _refuse(path, "is empty (0 bytes)", "a header line and at least one data row")
+    with path.open("rb") as handle:
+        is_gzip = handle.read(2) == b"\x1f\x8b"
+    try:
+        head = _read_head(path, is_gzip)
+    except (OSError, EOFError) as err:
+        raise _refuse(path, f"cannot be decompressed ({err})", "plain or gzip text") from err
+    if not head.strip():
+        raise _refuse(path, "is empty (no text)", "a header line and at least one data row")
+    header = head.lstrip().splitlines()[0]
+    delimiter = "\t" if header.count("\t") > header.count(",") else ","
+    fixes: list[str] = []
+    notes: list[str] = []
+    try:
+        raw = pd.read_csv(
+            path,
+            sep=delimiter,
+            compression="gzip" if is_gzip else None,
+            encoding="utf-8-sig",
+            skipinitialspace=False,
+        )
+    except pd.errors.EmptyDataError as err:
+        raise _refuse(path, "is empty (no header line)", "a header line and data rows") from err
+    except pd.errors.ParserError as err:
+        raise _refuse(
+            path,
+            f"cannot be parsed as {'tab' if delimiter == chr(9) else 'comma'}-separated text "
+            f"({str(err).strip()})",
+            "the same number of comma- or tab-separated fields on every line",
+        ) from err
+    columns = [str(c) for c in raw.columns]
+    raw.columns = columns
+    if len(columns) == 1:
+        others = [c for c in (";", "|", " ") if c in header]
+        hint = (
+            f"; the header contains {others[0]!r}, so it looks {others[0]!r}-separated"
+            if others
+            else ""
+        )
+        raise _refuse(
+            path,
+            f"parses into one column {columns[0][:60]!r}{hint}",
+            "comma- or tab-separated columns (save the file as CSV or TSV)",
+        )
+    if raw.empty:
+        raise _refuse(
+            path,
+            f"has a header ({len(columns)} columns: {_preview(columns)}) but no data rows",
+            "at least one data row below the header",
+        )
+
+    # The target.
+    if target is None:
+        lowered = {c.strip().lower(): c for c in columns}
+        found = next((lowered[n] for n in _TARGET_NAMES if n in lowered), None)
+        if found is None:
+            raise _refuse(
+                path,
+                f"no target column found among the columns {_preview(columns, 30)}",
+                f"a column named one of {list(_TARGET_NAMES)} (any case), or pass target=",
+            )
+        target = found
+    elif target not in columns:
+        raise _refuse(
+            path,
+            f"target column {target!r} is not among the columns {_preview(columns, 30)}",
+            "one of those column names",
+        )
+    labels = raw[target]
+    missing_target = labels.isna()
+    if missing_target.any():
+        raw = raw.loc[~missing_target].reset_index(drop=True)
+        labels = raw[target]
+        fixes.append(f"dropped {int(missing_target.sum())} rows whose target {target!r} is blank")
+    if raw.empty:
+        raise _refuse(
+            path,
+            f"target column {target!r} is blank in every row",
+            "at least one row with a churn label",
+        )
+    as_text = labels.map(lambda v: str(v).strip())
+    seen = sorted(as_text.unique().tolist(), key=str)
+    counts = as_text.value_counts()
+    if len(seen) > 2:
+        raise _refuse(
+            path,
+            f"target column {target!r} is not binary: it has {len(seen)} values {_preview(seen)}",
+            "exactly two values, such as Yes/No, True/False, 1/0 or churned/active "
+            "(pass target= to choose another column)",
+        )
+    if positive is not None:
+        pos = str(positive).strip()
+        if pos not in seen:
+            raise _refuse(
+                path,
+                f"positive={positive!r} is not a value of target column {target!r} "
+                f"(values seen: {_preview(seen)})",
+                "one of the values seen",
+            )
+    else:
+        pos_hits = [v for v in seen if v.lower() in _POSITIVE]
+        neg_hits = [v for v in seen if v.lower() in _NEGATIVE]
+        if len(pos_hits) == 1 and len(seen) - len(pos_hits) <= len(neg_hits):
+            pos = pos_hits[0]
+        else:
+            raise _refuse(
+                path,
+                f"target column {target!r} has values {_preview(seen)} and it is not clear "
+                "which one means churn",
+                "Yes/No, True/False, 1/0, churned/active and the like, or pass positive= "
+                "naming the churn value",
+            )
+    y = (as_text == pos).astype(np.int64)
+    original_numeric01 = pd.api.types.is_integer_dtype(labels) and set(seen) <= {"0", "1"}
+    if original_numeric01:
+        notes.append(f"target {target!r} was already 0/1 (1 = churn); kept as int")
+    else:
+        other = [v for v in seen if v != pos]
+        mapping = f"{pos!r} → 1 ({int(counts.get(pos, 0)):,} rows)"
+        if other:
+            mapping += f", {other[0]!r} → 0 ({int(counts.get(other[0], 0)):,} rows)"
+        fixes.append(f"target {target!r}: mapped {mapping}")
+    frame = raw.copy()
+    frame[target] = y
+    if len(seen) < 2:
+        notes.append(f"target {target!r} has a single value {seen}: no model can be fitted")
+
+    # Numeric text with blanks.
+    numeric_cols = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    for col in list(frame.columns):
+        series = frame[col]
+        if col == target or pd.api.types.is_numeric_dtype(series):
+            continue
+        text = series.astype("str").str.strip()
+        blank = series.isna() | (text == "")
+        converted = pd.to_numeric(text.where(~blank), errors="coerce")
+        if blank.all() or converted[~blank].isna().any():
+            continue
+        frame[col] = converted.astype("float64")
+        n_blank = int((blank & series.notna()).sum())
+        raw_blank = sorted(series[blank & series.notna()].map(repr).unique().tolist())
+        why = ""
+        if n_blank:
+            why = _explain_rows(frame, blank, [c for c in numeric_cols if c != target])
+            fixes.append(
+                f"{col!r}: numbers stored as text with {n_blank} blank cells "
+                f"({', '.join(raw_blank)}); converted to float, blanks became missing values"
+                f"{why}"
+            )
+        else:
+            fixes.append(f"{col!r}: numbers stored as text; converted to float")
+
+    # Identifier columns: text or integer, unique in every row.
+    dropped: list[str] = []
+    n = len(frame)
+    for col in columns:
+        if col == target or n < 2:
+            continue
+        series = frame[col]
+        is_text = pd.api.types.is_string_dtype(series) or series.dtype == object
+        is_int = pd.api.types.is_integer_dtype(series)
+        id_like_name = any(
+            w in col.lower().replace("_", " ").split() or col.lower().endswith(w) for w in _ID_WORDS
+        )
+        looks_like_dates = is_text and bool(series.astype("str").str.match(_DATE_PATTERN).all())
+        if looks_like_dates:
+            continue
+        if (is_text or (is_int and id_like_name)) and series.notna().all() and series.is_unique:
+            dropped.append(col)
+            example = str(series.iloc[0])
+            fixes.append(
+                f"dropped {col!r}: an identifier (unique in all {n:,} rows, e.g. {example!r}), "
+                "not a feature"
+            )
+    frame = frame.drop(columns=dropped)
+
+    text_cols = [
+        c for c in frame.columns if c != target and not pd.api.types.is_numeric_dtype(frame[c])
+    ]
+    if text_cols:
+        notes.append(
+            f"{len(text_cols)} text columns to encode before modelling (e.g. one-hot): "
+            f"{_preview(text_cols, 6)}"
+        )
+    leaky = [
+        c
+        for c in frame.columns
+        if c != target and ("churn" in c.lower() or c.lower().startswith("true_"))
+    ]
+    if leaky:
+        notes.append(
+            f"columns that may be derived from the outcome (drop them before modelling): "
+            f"{_preview(leaky)}"
+        )
+    dates = [
+        c
+        for c in frame.columns
+        if not pd.api.types.is_numeric_dtype(frame[c])
+        and bool(frame[c].dropna().astype("str").str.match(_DATE_PATTERN).all())
+        and frame[c].notna().any()
+    ]
+    if dates:
+        notes.append(
+            f"date columns kept as text (parse them for time-based splits): {_preview(dates)}"
+        )
+    notes.extend(_redundant_pairs(frame, [c for c in frame.columns if c != target]))
+    n_missing = int(frame.isna().sum().sum())
+    if n_missing:
+        notes.append(f"{n_missing} missing values remain; impute or use a model that accepts them")
+    report = LoadReport(
+        path=path,
+        target=target,
+        positive_label=pos,
+        n_rows=len(frame),
+        n_columns=frame.shape[1],
+        fixes=fixes,
+        dropped_columns=dropped,
+        delimiter=delimiter,
+        notes=notes,
+    )
+    return frame, report

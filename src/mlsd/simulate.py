@@ -1,0 +1,1020 @@
+"""The simulated company: a fictional video-streaming subscription service.
+
+Every notebook in the kit draws on the same business. Subscribers join, watch, get
+recommendations (and sometimes play one: the *take-rate*), contact support, see price
+changes, have card payments fail, and cancel. The product team runs A/B tests of its
+recommender, and the recommender serves requests whose arrivals peak every evening.
+
+Each generator here is a pure function of its sizes and ``seed``: the same arguments give
+the same frame, bit for bit. What an analyst would observe is kept apart from the
+**ground truth**, which lives in columns named ``true_*`` (customers) or in
+``frame.attrs["truth"]`` (experiments and traces), so a notebook can put an estimate next
+to the truth and assert that a method recovers it.
+
+Generators:
+
+- :func:`make_customers`: one row per subscriber at a snapshot date, with the churn label,
+  days to churn (censored at 90 days), the true churn probability and the true effect of a
+  retention offer.
+- :func:`make_activity`: the monthly usage panel behind those snapshot features.
+- :func:`make_experiment`: a user-level A/B-test log of a new recommender, optionally with a
+  sample-ratio mismatch.
+- :func:`make_request_trace`: request arrival times with a daily peak and short bursts.
+
+The churn model
+---------------
+
+A customer's 30-day churn probability is ``sigmoid(logit)`` where ``logit`` is a sum of
+documented, deliberately non-linear terms (see :data:`CHURN_MODEL`):
+
+- **tenure**: a U-shape. New subscribers are still deciding (``+1.4·exp(-tenure/4)``),
+  long-time subscribers drift away after three years (up to +1.0 at five years).
+- **discount × tenure**: a promotion about to end (discount in the first 3 months) adds
+  risk; a discount later on removes some. The sign flips with tenure.
+- **watch trend**: threshold effects. Watching 35 % less than the previous 30 days adds
+  risk, watching 60 % less adds more; small wobbles add nothing.
+- **watch hours**: under 3 hours a month is a strong warning sign.
+- **take-rate**: a recommender that rarely finds something worth playing (take-rate under
+  4 %) adds risk, one that often does (over 18 %) removes some.
+- **binge-and-leave**: watching 60 % *more* than the previous 30 days also adds risk
+  (subscribed for one show), so the watch-trend effect is U-shaped.
+- **failed payments × payment method**: a failed gift-card or credit-card payment often ends
+  the subscription (involuntary churn); a failed direct debit or app-store payment is
+  retried and rarely does.
+- **price-increase exposure × plan × discount**: a price increase hurts basic-plan
+  subscribers most, premium ones hardly at all, and an active discount cushions it.
+- **support tickets × device**: tickets add risk, more so on web and console apps.
+- small device and region offsets, and an unobserved customer effect (normal, sd 0.3).
+
+The intercept is chosen so that the average 30-day churn probability is about 6 %.
+Days to churn are drawn from a constant daily hazard ``h = 1 - (1 - p)**(1/30)``, so
+``churned_30d`` is exactly a Bernoulli draw with probability ``true_churn_prob_30d``.
+
+The retention offer
+-------------------
+
+A retention offer (a discount for three months) works only on price-sensitive customers;
+the truth columns hold each customer's churn probability with and without it. Segments:
+
+- ``persuadable``: price-sensitive with a 30-day churn probability of at least 3 %; the
+  offer cuts their churn probability by 45-85 %.
+- ``sleeping_dog``: long-standing, quiet subscribers (12+ months, under 10 hours a month, no
+  steep decline); contacting them reminds them that they pay, and raises their churn
+  probability by 8-20 points. A few percent of customers.
+- ``lost_cause``: not price-sensitive and churn probability of at least 12 %; the offer
+  does nothing.
+- ``sure_thing``: everyone else, low risk; the offer does (almost) nothing.
+
+Because the customers at highest risk are mostly lost causes (failed payments, collapsing
+usage), targeting an offer by true uplift is worth much more than targeting it by risk.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "ACTIVITY_COLUMNS",
+    "CHURN_MODEL",
+    "CUSTOMER_COLUMNS",
+    "DEFAULT_TRUE_EFFECT",
+    "EXPERIMENT_COLUMNS",
+    "EXPERIMENT_MODEL",
+    "SNAPSHOT_DATE",
+    "TRACE_COLUMNS",
+    "make_activity",
+    "make_customers",
+    "make_experiment",
+    "make_request_trace",
+    "trace_rate_per_s",
+]
+
+#: The date at which the customers snapshot is taken (features look back, labels forward).
+SNAPSHOT_DATE = "2024-06-30"
+
+#: Observation window after the snapshot; customers still subscribed at its end are censored.
+HORIZON_DAYS = 90
+
+#: Cap on watch hours in any 30-day period.
+MAX_WATCH_HOURS_30D = 200.0
+
+PLANS = ("basic", "standard", "premium")
+PLAN_SHARE = (0.35, 0.45, 0.20)
+PLAN_FEE_USD = {"basic": 7.99, "standard": 13.99, "premium": 19.99}
+#: Monthly price increase for customers exposed to the spring price change.
+PRICE_INCREASE_USD = {"basic": 2.00, "standard": 2.00, "premium": 3.00}
+DISCOUNT_SHARE_OFF = 0.30
+
+REGIONS = ("north_america", "europe", "latin_america", "asia_pacific")
+REGION_SHARE = (0.40, 0.30, 0.15, 0.15)
+DEVICES = ("tv", "mobile", "web", "console")
+DEVICE_SHARE = (0.40, 0.30, 0.20, 0.10)
+PAYMENT_METHODS = ("credit_card", "paypal", "direct_debit", "app_store", "gift_card")
+PAYMENT_SHARE = (0.50, 0.20, 0.12, 0.12, 0.06)
+#: Expected failed payments per customer in 90 days, by payment method.
+FAILED_PAYMENT_RATE_90D = {
+    "credit_card": 0.16,
+    "paypal": 0.07,
+    "direct_debit": 0.10,
+    "app_store": 0.05,
+    "gift_card": 0.45,
+}
+
+#: Coefficients of the churn model (logit scale), documented in the module docstring.
+CHURN_MODEL: dict[str, Any] = {
+    "intercept": -4.8,
+    "early_tenure": 1.4,  # × exp(-tenure_months / 4)
+    "early_tenure_scale_months": 4.0,
+    "late_tenure": 1.0,  # × clip((tenure_months - 36) / 24, 0, 1)
+    "promo_ending": 1.2,  # discount_active × (tenure_months < 3): the promotion runs out
+    "discount_otherwise": -0.4,  # discount_active for everyone else
+    "watch_hours_under_3": 1.0,
+    "watch_trend_under_minus_35pct": 1.3,
+    "watch_trend_under_minus_60pct": 0.9,
+    "watch_trend_over_plus_60pct": 1.1,  # binge-and-leave: subscribed for one show
+    "take_rate_under_4pct": 0.8,
+    "take_rate_over_18pct": -0.5,
+    "failed_payment_by_method": {
+        "credit_card": 1.6,
+        "paypal": 0.9,
+        "direct_debit": 0.2,
+        "app_store": 0.1,
+        "gift_card": 2.6,
+    },
+    "second_failed_payment": 0.5,
+    "price_increase_by_plan": {"basic": 1.5, "standard": 0.7, "premium": 0.0},
+    "price_increase_discount_cushion": 0.7,  # share of the price effect a discount removes
+    "support_ticket": 0.35,  # per ticket, up to 3
+    "support_ticket_app_multiplier": {"tv": 1.0, "mobile": 1.0, "web": 1.6, "console": 1.6},
+    "device": {"tv": -0.2, "mobile": 0.2, "web": 0.1, "console": -0.1},
+    "region": {"north_america": 0.0, "europe": -0.1, "latin_america": 0.2, "asia_pacific": 0.1},
+    "unobserved_sd": 0.3,
+}
+
+CUSTOMER_COLUMNS = [
+    "customer_id",
+    "signup_date",
+    "tenure_months",
+    "plan",
+    "monthly_fee_usd",
+    "region",
+    "device",
+    "payment_method",
+    "watch_hours_30d",
+    "watch_trend",
+    "sessions_30d",
+    "recs_shown_30d",
+    "quality_plays_30d",
+    "take_rate_30d",
+    "support_tickets_90d",
+    "failed_payments_90d",
+    "price_increase_exposed",
+    "discount_active",
+    "churned_30d",
+    "days_to_churn",
+    "censored",
+    "churn_reason",
+    "true_churn_prob_30d",
+    "true_churn_prob_30d_if_offer",
+    "true_offer_effect",
+    "true_segment",
+]
+
+ACTIVITY_COLUMNS = [
+    "customer_id",
+    "months_before_snapshot",
+    "period_start",
+    "period_end",
+    "after_snapshot",
+    "active_days",
+    "watch_hours",
+    "sessions",
+    "recs_shown",
+    "quality_plays",
+    "support_tickets",
+    "failed_payments",
+]
+
+EXPERIMENT_COLUMNS = [
+    "user_id",
+    "variant",
+    "assignment_day",
+    "recs_shown",
+    "quality_plays",
+    "retained_30d",
+    "revenue_usd",
+    "pre_watch_hours",
+    "rec_latency_ms",
+]
+
+TRACE_COLUMNS = ["request_id", "arrival_s"]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_int(name: str, value: Any, *, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"`{name}` must be an integer, got {value!r}")
+    if value < low or (high is not None and value > high):
+        allowed = f">= {low}" if high is None else f"in [{low}, {high}]"
+        raise ValueError(f"`{name}` must be {allowed}, got {value}")
+    return int(value)
+
+
+def _check_float(
+    name: str, value: Any, *, low: float, high: float, low_open: bool = False
+) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise ValueError(f"`{name}` must be a number, got {value!r}")
+    value = float(value)
+    bad = not math.isfinite(value) or value > high or (value <= low if low_open else value < low)
+    if bad:
+        left = "(" if low_open else "["
+        raise ValueError(f"`{name}` must be in {left}{low}, {high}], got {value}")
+    return value
+
+
+def _check_seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"`seed` must be a non-negative integer, got {seed!r}")
+    return int(seed)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _lookup(values: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
+    out = np.zeros(len(values))
+    for key, coef in table.items():
+        out[values == key] = coef
+    return out
+
+
+# --------------------------------------------------------------------------- customers
+
+
+def make_customers(
+    n_customers: int = 20_000,
+    *,
+    seed: int,
+    snapshot_date: str = SNAPSHOT_DATE,
+    churn_shift: float = 0.0,
+) -> pd.DataFrame:
+    """Simulate one row per subscriber at a snapshot date, with churn labels and truth.
+
+    Features describe the 30 or 90 days before ``snapshot_date``; labels describe the 90
+    days after it. See the module docstring for the churn model and the offer segments,
+    and ``datasets/customers.md`` for every column with its type and unit.
+
+    Args:
+        n_customers: number of subscribers (rows), at least 1.
+        seed: seed for ``numpy.random.default_rng``; the same seed gives the same frame.
+        snapshot_date: ISO date of the snapshot (features before it, labels after it).
+        churn_shift: added to every customer's churn logit; 0 keeps the documented model
+            (about 6 % churn in 30 days), +1 roughly doubles churn, for what-if runs.
+
+    Returns:
+        A DataFrame with the columns in :data:`CUSTOMER_COLUMNS`: ``customer_id`` (str),
+        ``signup_date`` (datetime64), ints, floats and str categoricals; ``churn_reason``
+        is missing for customers who did not churn within 90 days.
+
+    Raises:
+        ValueError: naming the argument, when ``n_customers``, ``seed``, ``snapshot_date``
+            or ``churn_shift`` is invalid.
+
+    Example:
+        >>> customers = make_customers(1_000, seed=42)
+        >>> customers.shape
+        (1000, 26)
+        >>> bool(0.02 < customers["churned_30d"].mean() < 0.10)
+        True
+
+    Taught in: notebooks/ch01-overview/01-churn-in-dollars.ipynb
+    """
+    n = _check_int("n_customers", n_customers, low=1, high=10_000_000)
+    seed = _check_seed(seed)
+    shift = _check_float("churn_shift", churn_shift, low=-5.0, high=5.0)
+    try:
+        snapshot = pd.Timestamp(snapshot_date)
+    except (ValueError, TypeError) as err:
+        raise ValueError(
+            f"`snapshot_date` must be an ISO date like '2024-06-30', got {snapshot_date!r}"
+        ) from err
+    if pd.isna(snapshot):
+        raise ValueError(
+            f"`snapshot_date` must be an ISO date like '2024-06-30', got {snapshot_date!r}"
+        )
+    rng = np.random.default_rng(seed)
+    m = CHURN_MODEL
+
+    # Who they are.
+    tenure_days = 1 + np.minimum(np.floor(rng.exponential(540.0, n)), 3_000).astype(np.int64)
+    tenure_months = (tenure_days // 30).astype(np.int64)
+    signup_date = snapshot.normalize() - pd.to_timedelta(tenure_days, unit="D")
+    plan = rng.choice(np.array(PLANS, dtype=object), size=n, p=PLAN_SHARE)
+    region = rng.choice(np.array(REGIONS, dtype=object), size=n, p=REGION_SHARE)
+    device = rng.choice(np.array(DEVICES, dtype=object), size=n, p=DEVICE_SHARE)
+    payment = rng.choice(np.array(PAYMENT_METHODS, dtype=object), size=n, p=PAYMENT_SHARE)
+    # Promotions target new subscribers; the spring price change reached older ones.
+    discount = (rng.random(n) < np.where(tenure_months < 3, 0.30, 0.07)).astype(np.int64)
+    exposed = (rng.random(n) < np.where(tenure_months >= 3, 0.32, 0.05)).astype(np.int64)
+    fee = _lookup(plan, PLAN_FEE_USD) + exposed * _lookup(plan, PRICE_INCREASE_USD)
+    fee = np.round(fee * np.where(discount == 1, 1.0 - DISCOUNT_SHARE_OFF, 1.0), 2)
+
+    # How they use the service. `engagement` is a latent taste for the catalogue.
+    engagement = rng.normal(0.0, 1.0, n)
+    device_hours = _lookup(device, {"tv": 0.25, "mobile": -0.2, "web": -0.1, "console": 0.1})
+    watch_hours = np.exp(np.log(18.0) + 0.8 * engagement + device_hours)
+    # Most viewers wobble; 16 % are drifting away, 6 % are binge-watching one new show.
+    mood = rng.random(n)
+    log_trend = rng.normal(-0.02, 0.22, n) + np.select(
+        [mood < 0.16, mood > 0.94], [rng.normal(-0.75, 0.35, n), rng.normal(0.75, 0.25, n)], 0.0
+    )
+    watch_trend = np.round(np.clip(np.exp(log_trend) - 1.0, -0.95, 3.0), 3)
+    watch_hours = watch_hours * (1.0 + watch_trend) / np.exp(log_trend)
+    # Nobody watches more than 200 hours in 30 days (about 6.7 hours a day), in this period
+    # or the previous one; scaling both keeps the trend.
+    previous = watch_hours / (1.0 + watch_trend)
+    watch_hours = np.round(
+        watch_hours * np.minimum(1.0, MAX_WATCH_HOURS_30D / np.maximum(watch_hours, previous)), 1
+    )
+    sessions = rng.poisson(1.0 + 0.9 * watch_hours)
+    recs_shown = rng.poisson(4.0 + 5.0 * sessions)
+    take_p = rng.beta(2.0, 14.0, n) * np.exp(0.15 * engagement)
+    take_p = np.clip(take_p, 0.0, 0.95)
+    quality_plays = rng.binomial(recs_shown, take_p)
+    take_rate = np.round(
+        np.divide(quality_plays, recs_shown, out=np.zeros(n), where=recs_shown > 0), 4
+    )
+    ticket_rate = 0.25 + 0.25 * np.isin(device, ["web", "console"])
+    # Tickets and failed payments can only happen while subscribed.
+    exposure_90d = np.minimum(tenure_days, 90) / 90.0
+    tickets = rng.poisson(ticket_rate * exposure_90d)
+    failed = rng.poisson(_lookup(payment, FAILED_PAYMENT_RATE_90D) * exposure_90d)
+
+    # Churn logit: one documented term per line; `terms` also drives the churn reason.
+    early = m["early_tenure"] * np.exp(-tenure_months / m["early_tenure_scale_months"])
+    late = m["late_tenure"] * np.clip((tenure_months - 36) / 24, 0.0, 1.0)
+    promo = np.where(tenure_months < 3, m["promo_ending"], m["discount_otherwise"]) * discount
+    content = (
+        m["watch_hours_under_3"] * (watch_hours < 3)
+        + m["watch_trend_under_minus_35pct"] * (watch_trend < -0.35)
+        + m["watch_trend_under_minus_60pct"] * (watch_trend < -0.60)
+        + m["watch_trend_over_plus_60pct"] * (watch_trend > 0.60)
+        + m["take_rate_under_4pct"] * (take_rate < 0.04)
+        + m["take_rate_over_18pct"] * (take_rate > 0.18)
+    )
+    payment_term = (failed > 0) * _lookup(payment, m["failed_payment_by_method"]) + m[
+        "second_failed_payment"
+    ] * (failed > 1)
+    price_term = (
+        exposed
+        * _lookup(plan, m["price_increase_by_plan"])
+        * (1.0 - m["price_increase_discount_cushion"] * discount)
+    )
+    technical = (
+        m["support_ticket"]
+        * np.minimum(tickets, 3)
+        * _lookup(device, m["support_ticket_app_multiplier"])
+    )
+    offsets = _lookup(device, m["device"]) + _lookup(region, m["region"])
+    unobserved = rng.normal(0.0, m["unobserved_sd"], n)
+    logit = (
+        m["intercept"]
+        + shift
+        + early
+        + late
+        + promo
+        + content
+        + payment_term
+        + price_term
+        + technical
+        + offsets
+        + unobserved
+    )
+    p30 = _sigmoid(logit)
+
+    # Time to churn from a constant daily hazard consistent with p30.
+    daily_hazard = -np.expm1(np.log1p(-p30) / 30.0)
+    day = rng.geometric(daily_hazard)
+    churned_30d = (day <= 30).astype(np.int64)
+    censored = (day > HORIZON_DAYS).astype(np.int64)
+    days_to_churn = np.minimum(day, HORIZON_DAYS).astype(np.int64)
+
+    # Reason: drawn in proportion to each driver's share of the excess risk.
+    weights = np.column_stack(
+        [
+            np.maximum(price_term, 0.0) + 0.3 * (late > 0) + 0.25,
+            np.maximum(content, 0.0) + early + 0.35,
+            technical + 0.15,
+            np.maximum(payment_term, 0.0) * 1.5 + 0.02,
+        ]
+    )
+    cum = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
+    reason_idx = (rng.random(n)[:, None] > cum).sum(axis=1)
+    reasons = np.array(["price", "content", "technical", "payment_failure"], dtype=object)
+    churn_reason = np.where(censored == 1, None, reasons[np.minimum(reason_idx, 3)])
+
+    # Retention offer: works on price-sensitive customers; backfires on sleeping dogs.
+    price_sensitivity = _sigmoid(
+        -1.6
+        + 1.8 * exposed
+        + 0.9 * (plan == "basic")
+        + 0.5 * (fee > 15)
+        - 0.8 * discount
+        + rng.normal(0.0, 0.8, n)
+    )
+    price_sensitive = rng.random(n) < price_sensitivity
+    sleeping_dog = (
+        (tenure_months >= 12) & (watch_hours < 10) & (watch_trend > -0.35) & (rng.random(n) < 0.55)
+    )
+    offer_cut = rng.uniform(0.45, 0.85, n)
+    backfire = rng.uniform(0.08, 0.20, n)
+    p30_offer = np.where(price_sensitive, p30 * (1.0 - offer_cut), p30)
+    p30_offer = np.where(sleeping_dog, np.minimum(p30 + backfire, 1.0), p30_offer)
+    segment = np.where(
+        sleeping_dog,
+        "sleeping_dog",
+        np.where(
+            price_sensitive & (p30 >= 0.03),
+            "persuadable",
+            np.where(p30 >= 0.12, "lost_cause", "sure_thing"),
+        ),
+    ).astype(object)
+
+    p30_r = np.round(p30, 6)
+    p30_offer_r = np.round(p30_offer, 6)
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:06d}" for i in range(1, n + 1)],
+            "signup_date": signup_date,
+            "tenure_months": tenure_months,
+            "plan": plan,
+            "monthly_fee_usd": fee,
+            "region": region,
+            "device": device,
+            "payment_method": payment,
+            "watch_hours_30d": watch_hours,
+            "watch_trend": watch_trend,
+            "sessions_30d": sessions.astype(np.int64),
+            "recs_shown_30d": recs_shown.astype(np.int64),
+            "quality_plays_30d": quality_plays.astype(np.int64),
+            "take_rate_30d": take_rate,
+            "support_tickets_90d": tickets.astype(np.int64),
+            "failed_payments_90d": failed.astype(np.int64),
+            "price_increase_exposed": exposed,
+            "discount_active": discount,
+            "churned_30d": churned_30d,
+            "days_to_churn": days_to_churn,
+            "censored": censored,
+            "churn_reason": churn_reason,
+            "true_churn_prob_30d": p30_r,
+            "true_churn_prob_30d_if_offer": p30_offer_r,
+            "true_offer_effect": np.round(p30_offer_r - p30_r, 6),
+            "true_segment": segment,
+        }
+    )
+    for col in (
+        "customer_id",
+        "plan",
+        "region",
+        "device",
+        "payment_method",
+        "churn_reason",
+        "true_segment",
+    ):
+        frame[col] = frame[col].astype("str")
+    frame["signup_date"] = frame["signup_date"].astype("datetime64[ns]")
+    return frame[CUSTOMER_COLUMNS]
+
+
+# --------------------------------------------------------------------------- activity
+
+
+def make_activity(
+    customers: pd.DataFrame,
+    n_months: int = 12,
+    *,
+    seed: int,
+    n_months_after: int = 1,
+    snapshot_date: str = SNAPSHOT_DATE,
+) -> pd.DataFrame:
+    """Simulate the monthly usage panel behind the customers' snapshot features.
+
+    One row per customer and 30-day period in which the customer was subscribed.
+    ``months_before_snapshot`` counts periods back from the snapshot: 0 is the 30 days
+    ending at ``snapshot_date`` (its ``watch_hours``, ``sessions``, ``recs_shown`` and
+    ``quality_plays`` equal the snapshot's ``*_30d`` columns), 1 the 30 days before that
+    (its ``watch_hours`` is ``watch_hours_30d / (1 + watch_trend)``, up to rounding), and
+    the periods 0-2 add up to the snapshot's ``support_tickets_90d`` and
+    ``failed_payments_90d``. Negative values (``after_snapshot == 1``) are periods *after*
+    the snapshot: there, customers about to cancel watch less and stop before their
+    cancellation day, so a feature built from them leaks the label. They exist for the
+    leakage lesson; a model predicting churn at the snapshot must not use them.
+
+    Args:
+        customers: a frame from :func:`make_customers` (or a subset of its rows).
+        n_months: 30-day periods up to and including the snapshot, in [3, 60] (the
+            three most recent hold the snapshot's 90-day counts).
+        seed: seed for ``numpy.random.default_rng``.
+        n_months_after: 30-day periods after the snapshot, in [0, 3].
+        snapshot_date: the snapshot date ``customers`` was generated with.
+
+    Returns:
+        A DataFrame with the columns in :data:`ACTIVITY_COLUMNS`, ordered by customer and
+        then by time.
+
+    Raises:
+        ValueError: naming the argument, when ``customers`` lacks a needed column or an
+            option is out of range.
+
+    Example:
+        >>> customers = make_customers(200, seed=1)
+        >>> panel = make_activity(customers, 6, seed=1)
+        >>> int(panel["months_before_snapshot"].max())
+        5
+    """
+    needed = {
+        "customer_id",
+        "signup_date",
+        "watch_hours_30d",
+        "watch_trend",
+        "sessions_30d",
+        "recs_shown_30d",
+        "quality_plays_30d",
+        "take_rate_30d",
+        "support_tickets_90d",
+        "failed_payments_90d",
+        "payment_method",
+        "device",
+        "days_to_churn",
+        "censored",
+    }
+    if not isinstance(customers, pd.DataFrame):
+        raise ValueError(
+            f"`customers` must be a DataFrame from make_customers, got {type(customers).__name__}"
+        )
+    missing = sorted(needed - set(customers.columns))
+    if missing:
+        raise ValueError(
+            f"`customers` lacks the columns {missing}; pass a frame from make_customers"
+        )
+    n_before = _check_int("n_months", n_months, low=3, high=60)
+    n_after = _check_int("n_months_after", n_months_after, low=0, high=3)
+    seed = _check_seed(seed)
+    snapshot = pd.Timestamp(snapshot_date).normalize()
+    rng = np.random.default_rng(seed)
+
+    n = len(customers)
+    ks = np.arange(n_before - 1, -n_after - 1, -1)  # chronological: oldest period first
+    n_k = len(ks)
+    period_end = snapshot - pd.to_timedelta(30 * ks, unit="D")
+    period_start = period_end - pd.Timedelta(days=30)
+    signup = customers["signup_date"].to_numpy(dtype="datetime64[ns]")
+    end_days = (
+        period_end.to_numpy(dtype="datetime64[ns]")[None, :] - signup[:, None]
+    ) / np.timedelta64(1, "D")
+    active_days = np.clip(end_days, 0, 30)
+    days_to_churn = customers["days_to_churn"].to_numpy()
+    churns = customers["censored"].to_numpy() == 0
+    # After the snapshot: active until the cancellation day (period -1 covers days 1-30).
+    for j, k in enumerate(ks):
+        if k < 0:
+            days_into = days_to_churn - 30 * (-k - 1)
+            active_days[:, j] = np.where(churns, np.clip(days_into - 1, 0, 30), 30)
+    exists = active_days > 0
+    if n_after:
+        exists[:, ks < 0] = np.where(churns[:, None], active_days[:, ks < 0] > 0, True)
+    frac = active_days / 30.0
+
+    w0 = customers["watch_hours_30d"].to_numpy(dtype=float)
+    trend = customers["watch_trend"].to_numpy(dtype=float)
+    w1 = w0 / (1.0 + trend)
+    # Going back in time from period 1, log watch hours follow a random walk.
+    steps = rng.normal(0.0, 0.18, (n, n_k))
+    watch = np.empty((n, n_k))
+    for j, k in enumerate(ks):
+        if k == 0:
+            watch[:, j] = w0
+        elif k == 1:
+            watch[:, j] = w1
+    back = [j for j, k in enumerate(ks) if k >= 2][::-1]  # from period 2 backwards
+    level = np.log(np.maximum(w1, 0.05))
+    for j in back:
+        level = level + steps[:, j]
+        watch[:, j] = np.exp(level)
+    # Customers about to cancel stop watching: the leak.
+    for j, k in enumerate(ks):
+        if k < 0:
+            slump = np.where(churns & (days_to_churn <= 30 * (-k)), 0.35, 1.0)
+            watch[:, j] = w0 * np.exp(steps[:, j]) * slump
+    hist = ks != 0
+    watch[:, hist] = watch[:, hist] * frac[:, hist]
+    watch = np.round(np.minimum(watch, MAX_WATCH_HOURS_30D), 1)
+
+    take = customers["take_rate_30d"].to_numpy(dtype=float)
+    take_p = np.clip(
+        (take * customers["recs_shown_30d"].to_numpy() + 1.0)
+        / (customers["recs_shown_30d"].to_numpy() + 8.0),
+        0.0,
+        0.95,
+    )
+    sessions = rng.poisson(frac * 1.0 + 0.9 * watch)
+    recs = rng.poisson(frac * 4.0 + 5.0 * sessions)
+    plays = rng.binomial(recs, np.broadcast_to(take_p[:, None], recs.shape))
+    j0 = int(np.flatnonzero(ks == 0)[0])
+    sessions[:, j0] = customers["sessions_30d"].to_numpy()
+    recs[:, j0] = customers["recs_shown_30d"].to_numpy()
+    plays[:, j0] = customers["quality_plays_30d"].to_numpy()
+
+    ticket_rate = np.where(customers["device"].isin(["web", "console"]).to_numpy(), 0.5, 0.25) / 3
+    fail_rate = (
+        _lookup(customers["payment_method"].to_numpy(dtype=object), FAILED_PAYMENT_RATE_90D) / 3
+    )
+    tickets = rng.poisson(ticket_rate[:, None] * frac)
+    failed = rng.poisson(fail_rate[:, None] * frac)
+    recent = [j for j, k in enumerate(ks) if 0 <= k <= 2]
+    # The snapshot's 90-day counts are split over the three most recent periods.
+    for counts, col in ((tickets, "support_tickets_90d"), (failed, "failed_payments_90d")):
+        weight = frac[:, recent] + 1e-12
+        split = rng.multinomial(
+            customers[col].to_numpy(), weight / weight.sum(axis=1, keepdims=True)
+        )
+        counts[:, recent] = split
+
+    rows, cols = np.nonzero(exists)
+    frame = pd.DataFrame(
+        {
+            "customer_id": customers["customer_id"].to_numpy()[rows],
+            "months_before_snapshot": ks[cols].astype(np.int64),
+            "period_start": period_start.to_numpy()[cols],
+            "period_end": period_end.to_numpy()[cols],
+            "after_snapshot": (ks[cols] < 0).astype(np.int64),
+            "active_days": np.round(active_days[rows, cols]).astype(np.int64),
+            "watch_hours": watch[rows, cols],
+            "sessions": sessions[rows, cols].astype(np.int64),
+            "recs_shown": recs[rows, cols].astype(np.int64),
+            "quality_plays": plays[rows, cols].astype(np.int64),
+            "support_tickets": tickets[rows, cols].astype(np.int64),
+            "failed_payments": failed[rows, cols].astype(np.int64),
+        }
+    )
+    frame["customer_id"] = frame["customer_id"].astype("str")
+    for col in ("period_start", "period_end"):
+        frame[col] = frame[col].astype("datetime64[ns]")
+    return frame[ACTIVITY_COLUMNS]
+
+
+# --------------------------------------------------------------------------- experiment
+
+#: Default true effects of the new recommender (treatment minus control).
+DEFAULT_TRUE_EFFECT: dict[str, float] = {
+    "take_rate": 0.010,  # absolute: +1.0 point of quality plays per recommendation shown
+    "retention": 0.005,  # absolute: +0.5 point of users still subscribed after 30 days
+    "latency_ms": 15.0,  # the new model is slower: +15 ms per recommendation request
+}
+
+#: Population parameters of the experiment's users (control arm).
+EXPERIMENT_MODEL: dict[str, float] = {
+    "take_rate_mean": 0.12,  # mean of the per-user Beta take probability
+    "take_rate_concentration": 12.0,  # a + b of that Beta: lower = more heterogeneous users
+    "recs_per_user": 40.0,  # recommendations shown per user in 14 days, at median engagement
+    "pre_watch_hours_median": 12.0,  # watch hours in the 14 days before the test
+    "retention_logit": 2.2,  # retention = sigmoid(2.2 + 0.6·engagement)
+    "retention_engagement": 0.6,
+    "latency_ms_median": 95.0,  # per-user typical recommendation latency, control
+    "latency_log_sd": 0.35,
+    "latency_engagement": -0.10,  # less engaged users have slower devices and networks
+}
+
+
+def _take_rate_truth(mean: float, concentration: float, lift: float) -> float:
+    """E[min(p + lift, 1)] for p ~ Beta(mean·c, (1 - mean)·c), computed exactly."""
+    from scipy.special import betainc
+
+    a, b = mean * concentration, (1.0 - mean) * concentration
+    cut = 1.0 - lift  # p above this would exceed 1 after the lift
+    if cut >= 1.0:
+        return mean + lift
+    if cut <= 0.0:
+        return 1.0
+    # E[(p - cut)+] = E[p]·(1 - I_cut(a+1, b)) - cut·(1 - I_cut(a, b))
+    excess = mean * (1.0 - betainc(a + 1.0, b, cut)) - cut * (1.0 - betainc(a, b, cut))
+    return float(mean + lift - excess)
+
+
+def _retention_truth(logit: float, slope: float, lift: float) -> float:
+    """E[min(sigmoid(logit + slope·z) + lift, 1)] for z ~ N(0, 1), by Gauss-Hermite."""
+    nodes, weights = np.polynomial.hermite_e.hermegauss(120)
+    r = _sigmoid(logit + slope * nodes)
+    return float(np.sum(weights * np.clip(r + lift, 0.0, 1.0)) / np.sqrt(2.0 * np.pi))
+
+
+def make_experiment(
+    n_users: int = 40_000,
+    *,
+    seed: int,
+    true_effect: Mapping[str, float] | None = None,
+    srm: bool = False,
+    n_days: int = 14,
+    designed_split: float = 0.5,
+    timeout_ms: float = 180.0,
+) -> pd.DataFrame:
+    """Simulate the user-level log of an A/B test of a new recommender.
+
+    Users arrive over ``n_days`` and are assigned to ``"treatment"`` with probability
+    ``designed_split``. Each user has a typical engagement (hidden); it drives how many
+    recommendations they are shown (Poisson), their pre-experiment watch hours (the CUPED
+    covariate, correlated about 0.6 with quality plays), their 30-day retention and their
+    recommendation latency. Each user also has their own take probability, drawn from a
+    Beta distribution, so impressions of one user are correlated: a per-impression variance
+    understates the uncertainty of the take-rate, and the delta method fixes that.
+
+    The treatment adds ``true_effect["take_rate"]`` to every user's take probability,
+    ``true_effect["retention"]`` to their retention probability and
+    ``true_effect["latency_ms"]`` to their latency (defaults in
+    :data:`DEFAULT_TRUE_EFFECT`). Revenue is one month's fee for users retained at day 30.
+
+    With ``srm=True``, treatment users whose recommendation latency exceeds ``timeout_ms``
+    are lost from the log (the page timed out before the exposure event fired): about 7 %
+    of the treatment arm at the defaults, and not at random, since slow users are less
+    engaged. The sample-ratio mismatch is then unmistakable at 40,000 users.
+
+    Args:
+        n_users: users assigned (before any SRM loss), at least 10.
+        seed: seed for ``numpy.random.default_rng``.
+        true_effect: per-metric true effects; keys among ``"take_rate"`` (absolute, in
+            [-0.1, 0.1]), ``"retention"`` (absolute, in [-0.1, 0.1]) and ``"latency_ms"``
+            (in [-50, 500]); missing keys take their default.
+        srm: inject a sample-ratio mismatch by losing slow treatment users.
+        n_days: length of the assignment period in days, in [1, 90].
+        designed_split: designed share of users in treatment, in [0.05, 0.95].
+        timeout_ms: the latency above which a treatment user is lost when ``srm`` is true.
+
+    Returns:
+        A DataFrame with the columns in :data:`EXPERIMENT_COLUMNS`, one row per logged user.
+        ``frame.attrs["truth"]`` holds the true population values, with the keys that
+        :func:`mlsd.datasets.experiment_truth` returns.
+
+    Raises:
+        ValueError: naming the argument, for a bad size, seed, effect key or value, split
+            or timeout.
+
+    Example:
+        >>> log = make_experiment(2_000, seed=3)
+        >>> sorted(log["variant"].unique())
+        ['control', 'treatment']
+        >>> log.attrs["truth"]["take_rate_abs_lift"]
+        0.01
+
+    Taught in: notebooks/ch02-ml-systems-design/02-ab-test-analysis.ipynb
+    """
+    n = _check_int("n_users", n_users, low=10, high=10_000_000)
+    seed = _check_seed(seed)
+    n_days = _check_int("n_days", n_days, low=1, high=90)
+    split = _check_float("designed_split", designed_split, low=0.05, high=0.95)
+    timeout = _check_float("timeout_ms", timeout_ms, low=1.0, high=60_000.0)
+    if not isinstance(srm, bool | np.bool_):
+        raise ValueError(f"`srm` must be True or False, got {srm!r}")
+    effect = dict(DEFAULT_TRUE_EFFECT)
+    if true_effect is not None:
+        if not isinstance(true_effect, Mapping):
+            raise ValueError(
+                f"`true_effect` must be a dict with keys among {sorted(DEFAULT_TRUE_EFFECT)}, "
+                f"got {true_effect!r}"
+            )
+        unknown = sorted(set(true_effect) - set(DEFAULT_TRUE_EFFECT))
+        if unknown:
+            raise ValueError(
+                f"`true_effect` has unknown keys {unknown}; allowed: {sorted(DEFAULT_TRUE_EFFECT)}"
+            )
+        effect.update(true_effect)
+    for key, (low, high) in {
+        "take_rate": (-0.1, 0.1),
+        "retention": (-0.1, 0.1),
+        "latency_ms": (-50.0, 500.0),
+    }.items():
+        effect[key] = _check_float(f"true_effect['{key}']", effect[key], low=low, high=high)
+
+    m = EXPERIMENT_MODEL
+    rng = np.random.default_rng(seed)
+    treated = rng.random(n) < split
+    assignment_day = rng.integers(0, n_days, n)
+    engagement = rng.normal(0.0, 1.0, n)
+    pre_watch = np.round(
+        np.exp(np.log(m["pre_watch_hours_median"]) + 0.7 * engagement + rng.normal(0.0, 0.25, n)),
+        1,
+    )
+    recs = rng.poisson(m["recs_per_user"] * np.exp(0.7 * engagement))
+    a = m["take_rate_mean"] * m["take_rate_concentration"]
+    b = (1.0 - m["take_rate_mean"]) * m["take_rate_concentration"]
+    take_p = rng.beta(a, b, n)
+    take_p = np.clip(take_p + effect["take_rate"] * treated, 0.0, 1.0)
+    plays = rng.binomial(recs, take_p)
+    retain_p = _sigmoid(m["retention_logit"] + m["retention_engagement"] * engagement)
+    retain_p = np.clip(retain_p + effect["retention"] * treated, 0.0, 1.0)
+    retained = (rng.random(n) < retain_p).astype(np.int64)
+    fee = rng.choice(np.array([PLAN_FEE_USD[p] for p in PLANS]), size=n, p=PLAN_SHARE)
+    revenue = np.round(retained * fee, 2)
+    latency = np.exp(
+        np.log(m["latency_ms_median"])
+        + m["latency_engagement"] * engagement
+        + rng.normal(0.0, m["latency_log_sd"], n)
+    )
+    latency = np.round(np.maximum(latency + effect["latency_ms"] * treated, 1.0), 1)
+
+    keep = np.ones(n, dtype=bool)
+    if srm:
+        keep = ~(treated & (latency > timeout))
+
+    frame = pd.DataFrame(
+        {
+            "user_id": [f"U{i:06d}" for i in range(1, n + 1)],
+            "variant": np.where(treated, "treatment", "control"),
+            "assignment_day": assignment_day.astype(np.int64),
+            "recs_shown": recs.astype(np.int64),
+            "quality_plays": plays.astype(np.int64),
+            "retained_30d": retained,
+            "revenue_usd": revenue,
+            "pre_watch_hours": pre_watch,
+            "rec_latency_ms": latency,
+        }
+    )
+    frame = frame.loc[keep].reset_index(drop=True)
+    frame["user_id"] = frame["user_id"].astype("str")
+    frame["variant"] = frame["variant"].astype("str")
+
+    mean_fee = float(np.dot([PLAN_FEE_USD[p] for p in PLANS], PLAN_SHARE))
+    tr_c = _take_rate_truth(m["take_rate_mean"], m["take_rate_concentration"], 0.0)
+    tr_t = _take_rate_truth(m["take_rate_mean"], m["take_rate_concentration"], effect["take_rate"])
+    ret_c = _retention_truth(m["retention_logit"], m["retention_engagement"], 0.0)
+    ret_t = _retention_truth(m["retention_logit"], m["retention_engagement"], effect["retention"])
+    log_sd = math.hypot(m["latency_log_sd"], m["latency_engagement"])
+    lat_c = m["latency_ms_median"] * math.exp(log_sd**2 / 2.0)
+    n_treat = int(treated.sum())
+    truth = {
+        "take_rate_control": round(tr_c, 10),
+        "take_rate_treatment": round(tr_t, 10),
+        "take_rate_abs_lift": round(tr_t - tr_c, 10),
+        "retention_control": round(ret_c, 10),
+        "retention_treatment": round(ret_t, 10),
+        "retention_abs_lift": round(ret_t - ret_c, 10),
+        "revenue_per_user_control_usd": round(mean_fee * ret_c, 10),
+        "revenue_per_user_lift_usd": round(mean_fee * (ret_t - ret_c), 10),
+        "latency_ms_control": round(lat_c, 10),
+        "latency_ms_treatment": round(lat_c + effect["latency_ms"], 10),
+        "latency_ms_abs_lift": effect["latency_ms"],
+        "designed_split": split,
+        "srm": bool(srm),
+        "timeout_ms": timeout if srm else None,
+        "n_days": n_days,
+        "n_users": n,
+        "n_assigned_control": n - n_treat,
+        "n_assigned_treatment": n_treat,
+        "n_logged_control": int((~treated & keep).sum()),
+        "n_logged_treatment": int((treated & keep).sum()),
+        "seed": seed,
+        "true_effect": {k: float(v) for k, v in effect.items()},
+    }
+    frame.attrs["truth"] = truth
+    return frame[EXPERIMENT_COLUMNS]
+
+
+# --------------------------------------------------------------------------- request trace
+
+
+def trace_rate_per_s(t_s: np.ndarray | float, *, truth: Mapping[str, Any]) -> np.ndarray:
+    """The true arrival rate (requests per second) of a trace at times ``t_s``.
+
+    Args:
+        t_s: seconds from the trace start.
+        truth: ``frame.attrs["truth"]`` of a frame from :func:`make_request_trace`.
+
+    Returns:
+        An array of rates, the daily sinusoid times any burst multiplier.
+
+    Example:
+        >>> trace = make_request_trace(3_600, mean_rate_per_s=1.0, seed=0)
+        >>> float(trace_rate_per_s(0.0, truth=trace.attrs["truth"])[0]) > 0
+        True
+    """
+    t = np.atleast_1d(np.asarray(t_s, dtype=float))
+    ratio = truth["peak_to_trough"]
+    amplitude = (ratio - 1.0) / (ratio + 1.0)
+    hour = truth["start_hour"] + t / 3_600.0
+    rate = truth["base_rate_per_s"] * (
+        1.0 + amplitude * np.cos(2.0 * np.pi * (hour - truth["peak_hour"]) / 24.0)
+    )
+    for start, end, multiplier in truth["bursts"]:
+        rate = np.where((t >= start) & (t < end), rate * multiplier, rate)
+    return rate
+
+
+def make_request_trace(
+    duration_s: float = 86_400.0,
+    *,
+    mean_rate_per_s: float = 2.0,
+    seed: int,
+    peak_to_trough: float = 7.0,
+    peak_hour: float = 20.5,
+    start_hour: float = 0.0,
+    bursts_per_day: float = 8.0,
+    burst_multiplier: float = 4.0,
+    burst_duration_s: float = 120.0,
+) -> pd.DataFrame:
+    """Simulate recommendation-request arrivals with a daily peak and short bursts.
+
+    Arrivals follow a non-homogeneous Poisson process (simulated by thinning) whose rate
+    is a daily sinusoid, peaking at ``peak_hour`` (evening viewing) with a peak-to-trough
+    ratio of ``peak_to_trough``, multiplied by ``burst_multiplier`` during short bursts (a
+    push notification, a new season's release). Bursts start as a Poisson process of
+    ``bursts_per_day`` and last between half and one and a half ``burst_duration_s``. The
+    rate is scaled so the expected mean over the trace is ``mean_rate_per_s``.
+
+    Args:
+        duration_s: length of the trace in seconds, in [1, 2,592,000] (30 days).
+        mean_rate_per_s: expected mean arrival rate, in (0, 10,000].
+        seed: seed for ``numpy.random.default_rng``.
+        peak_to_trough: ratio of the daily peak rate to the nightly trough, in [1, 100].
+        peak_hour: hour of day of the peak, in [0, 24].
+        start_hour: hour of day at which the trace starts, in [0, 24].
+        bursts_per_day: expected number of bursts per day, in [0, 1,000].
+        burst_multiplier: rate multiplier during a burst, in [1, 100].
+        burst_duration_s: typical burst length in seconds, in [1, 86,400].
+
+    Returns:
+        A DataFrame with ``request_id`` (int, from 1 in arrival order) and ``arrival_s``
+        (float, seconds from the trace start, rounded to the millisecond).
+        ``frame.attrs["truth"]`` holds the rate parameters and the burst windows; pass it
+        to :func:`trace_rate_per_s` for the true rate curve.
+
+    Raises:
+        ValueError: naming the argument, for any option out of its range.
+
+    Example:
+        >>> trace = make_request_trace(600, mean_rate_per_s=5.0, seed=1)
+        >>> list(trace.columns)
+        ['request_id', 'arrival_s']
+
+    Taught in: notebooks/ch01-overview/02-latency-vs-throughput.ipynb
+    """
+    duration = _check_float("duration_s", duration_s, low=1.0, high=30 * 86_400.0)
+    mean_rate = _check_float(
+        "mean_rate_per_s", mean_rate_per_s, low=0.0, high=10_000.0, low_open=True
+    )
+    seed = _check_seed(seed)
+    ratio = _check_float("peak_to_trough", peak_to_trough, low=1.0, high=100.0)
+    peak_hour = _check_float("peak_hour", peak_hour, low=0.0, high=24.0)
+    start_hour = _check_float("start_hour", start_hour, low=0.0, high=24.0)
+    bursts_per_day = _check_float("bursts_per_day", bursts_per_day, low=0.0, high=1_000.0)
+    multiplier = _check_float("burst_multiplier", burst_multiplier, low=1.0, high=100.0)
+    burst_len = _check_float("burst_duration_s", burst_duration_s, low=1.0, high=86_400.0)
+    if mean_rate * duration > 50_000_000:
+        raise ValueError(
+            f"`mean_rate_per_s` × `duration_s` must be at most 50,000,000 requests, "
+            f"got {mean_rate * duration:,.0f}"
+        )
+    rng = np.random.default_rng(seed)
+
+    n_bursts = rng.poisson(bursts_per_day * duration / 86_400.0)
+    starts = np.sort(rng.uniform(0.0, duration, n_bursts))
+    lengths = burst_len * rng.uniform(0.5, 1.5, n_bursts)
+    bursts = [
+        [round(float(s), 3), round(float(min(s + w, duration)), 3), multiplier]
+        for s, w in zip(starts, lengths, strict=True)
+    ]
+    shape = {
+        "base_rate_per_s": 1.0,
+        "peak_to_trough": ratio,
+        "peak_hour": peak_hour,
+        "start_hour": start_hour,
+        "bursts": bursts,
+    }
+    # Scale so the expected mean is mean_rate_per_s: integrate the shape on a fine grid.
+    step = min(1.0, duration / 1_000.0)
+    grid = (np.arange(int(np.ceil(duration / step))) + 0.5) * step
+    weights = np.minimum(step, duration - (grid - 0.5 * step))
+    mean_shape = float(np.sum(trace_rate_per_s(grid, truth=shape) * weights) / duration)
+    base = mean_rate / mean_shape
+    truth = dict(shape, base_rate_per_s=base, mean_rate_per_s=mean_rate, duration_s=duration)
+
+    amplitude = (ratio - 1.0) / (ratio + 1.0)
+    rate_max = base * (1.0 + amplitude) * (multiplier if n_bursts else 1.0)
+    n_candidates = rng.poisson(rate_max * duration)
+    candidates = np.sort(rng.uniform(0.0, duration, n_candidates))
+    accept = rng.random(n_candidates) * rate_max < trace_rate_per_s(candidates, truth=truth)
+    arrivals = np.round(candidates[accept], 3)
+    frame = pd.DataFrame(
+        {"request_id": np.arange(1, len(arrivals) + 1, dtype=np.int64), "arrival_s": arrivals}
+    )
+    truth["n_requests"] = len(arrivals)
+    truth["seed"] = seed
+    frame.attrs["truth"] = truth
+    return frame

@@ -1,0 +1,305 @@
+"""Tests for mlsd.datasets: shipped snapshots, manifest, loaders and the churn-CSV loader."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from mlsd import datasets, paths
+
+SNAPSHOT_FILES = {
+    "customers": "customers.csv",
+    "activity": "activity.csv",
+    "experiment_clean": "experiment_clean.csv",
+    "experiment_srm": "experiment_srm.csv",
+    "request_trace": "request_trace.csv",
+}
+LOADERS = {
+    "customers": datasets.load_customers,
+    "activity": datasets.load_activity,
+    "experiment_clean": lambda: datasets.load_experiment("clean"),
+    "experiment_srm": lambda: datasets.load_experiment("srm"),
+    "request_trace": datasets.load_request_trace,
+}
+BAD = Path(__file__).parent / "fixtures" / "bad_csv"
+STRING_COLUMNS = {"customer_id", "user_id", "plan", "region", "device", "payment_method",
+                  "churn_reason", "true_segment", "variant"}  # fmt: skip
+DATE_COLUMNS = {"signup_date", "period_start", "period_end"}
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_manifest_lists_every_snapshot_with_its_true_checksum():
+    """manifest.json, SHA256SUMS and checksums() agree with hashes computed here."""
+    doc = json.loads((paths.DATASETS / "manifest.json").read_text())
+    assert {n: e["file"] for n, e in doc["datasets"].items()} == SNAPSHOT_FILES
+    sum_lines = (paths.DATASETS / "SHA256SUMS").read_text().splitlines()
+    sums = {file: digest for digest, file in (line.split("  ") for line in sum_lines)}
+    got = datasets.checksums()
+    for name, file in SNAPSHOT_FILES.items():
+        digest = _sha256(paths.DATASETS / file)
+        assert doc["datasets"][name]["sha256"] == digest
+        assert sums[file] == digest
+        assert got[file] == digest
+        assert doc["datasets"][name]["bytes"] == (paths.DATASETS / file).stat().st_size
+    assert all(ok for _, ok, _ in datasets.check_manifest())
+
+
+def test_verify_all_regenerates_every_snapshot_byte_for_byte():
+    """verify_all regenerates each shipped file and finds it identical."""
+    results = datasets.verify_all()
+    assert [name for name, _, _ in results] == list(SNAPSHOT_FILES)
+    assert all(ok for _, ok, _ in results), results
+
+
+def test_generate_all_writes_identical_files(tmp_path):
+    """generate_all into a fresh folder writes files byte-identical to the shipped ones."""
+    written = datasets.generate_all(tmp_path)
+    assert {p.name for p in written} == {*SNAPSHOT_FILES.values(), "manifest.json", "SHA256SUMS"}
+    for file in SNAPSHOT_FILES.values():
+        assert (tmp_path / file).read_bytes() == (paths.DATASETS / file).read_bytes(), file
+
+
+def test_verify_and_check_manifest_catch_a_tampered_file(tmp_path):
+    """Changing one byte of a shipped CSV makes both checks fail for that file only."""
+    for file in [*SNAPSHOT_FILES.values(), "manifest.json"]:
+        shutil.copy(paths.DATASETS / file, tmp_path / file)
+    target = tmp_path / "request_trace.csv"
+    data = bytearray(target.read_bytes())
+    data[-3] = ord("9") if data[-3] != ord("9") else ord("8")
+    target.write_bytes(bytes(data))
+    fast = {name: ok for name, ok, _ in datasets.check_manifest(tmp_path)}
+    assert fast == {name: name != "request_trace" for name in SNAPSHOT_FILES}
+    (tmp_path / "experiment_srm.csv").unlink()
+    checked = ["request_trace", "experiment_srm", "experiment_clean"]
+    slow = {name: (ok, msg) for name, ok, msg in datasets.verify_all(tmp_path, names=checked)}
+    assert not slow["request_trace"][0] and "differs" in slow["request_trace"][1]
+    assert not slow["experiment_srm"][0] and "missing" in slow["experiment_srm"][1]
+    assert slow["experiment_clean"][0]
+    with pytest.raises(ValueError, match="`names`"):
+        datasets.verify_all(tmp_path, names=["nope"])
+
+
+def test_shipped_csvs_total_at_most_15_mb():
+    """All shipped CSVs together stay within the 15 MB budget."""
+    total = sum((paths.DATASETS / f).stat().st_size for f in SNAPSHOT_FILES.values())
+    assert total <= 15 * 1024 * 1024
+
+
+@pytest.mark.parametrize("name", list(SNAPSHOT_FILES))
+def test_every_snapshot_has_a_card_naming_every_column(name):
+    """Each data set has datasets/<name>.md documenting each of its columns."""
+    card = (paths.DATASETS / f"{name}.md").read_text()
+    with (paths.DATASETS / SNAPSHOT_FILES[name]).open() as handle:
+        header = next(csv.reader(handle))
+    for column in header:
+        assert f"`{column}`" in card, (name, column)
+    rows = datasets.manifest()["datasets"][name]["rows"]
+    assert f"{rows:,} rows" in card, (name, rows)
+    assert f"`{name}`" in (paths.DATASETS / "README.md").read_text()
+
+
+@pytest.mark.parametrize("name", list(SNAPSHOT_FILES))
+def test_loaders_set_dtypes_and_work_from_any_cwd(name, tmp_path, monkeypatch):
+    """Loaders work from an unrelated cwd and give int, float, str and datetime columns."""
+    monkeypatch.chdir(tmp_path)
+    frame = LOADERS[name]()
+    with (paths.DATASETS / SNAPSHOT_FILES[name]).open() as handle:
+        header = next(csv.reader(handle))
+        n_lines = sum(1 for _ in handle)
+    assert list(frame.columns) == header
+    assert len(frame) == n_lines
+    for col in frame.columns:
+        if col in STRING_COLUMNS:
+            assert pd.api.types.is_string_dtype(frame[col]), col
+        elif col in DATE_COLUMNS:
+            assert frame[col].dtype == "datetime64[ns]", col
+        else:
+            assert frame[col].dtype in (np.int64, np.float64), (col, frame[col].dtype)
+    if name == "request_trace":
+        assert frame["request_id"].dtype == np.int64
+
+
+def test_customer_feature_constants_exclude_labels_and_truth():
+    """CUSTOMER_NUMERIC/CATEGORICAL are observed columns only; the target is churned_30d."""
+    customers = datasets.load_customers()
+    features = datasets.CUSTOMER_NUMERIC + datasets.CUSTOMER_CATEGORICAL
+    assert datasets.CUSTOMER_TARGET == "churned_30d"
+    assert set(features) <= set(customers.columns)
+    forbidden = {"customer_id", "signup_date", "churned_30d", "days_to_churn", "censored",
+                 "churn_reason"}  # fmt: skip
+    assert not (set(features) & forbidden)
+    assert not [f for f in features if f.startswith("true_")]
+    assert all(pd.api.types.is_numeric_dtype(customers[c]) for c in datasets.CUSTOMER_NUMERIC)
+    assert all(pd.api.types.is_string_dtype(customers[c]) for c in datasets.CUSTOMER_CATEGORICAL)
+    assert customers["churn_reason"].isna().sum() == customers["censored"].sum()
+
+
+def test_gradient_boosting_beats_logistic_regression_on_customers():
+    """On a held-out split, boosting gets ROC AUC > 0.75 and beats logistic regression by 0.03+."""
+    customers = datasets.load_customers()
+    num, cat = datasets.CUSTOMER_NUMERIC, datasets.CUSTOMER_CATEGORICAL
+    x, y = customers[num + cat], customers[datasets.CUSTOMER_TARGET]
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=0.3, random_state=0, stratify=y
+    )
+    onehot = OneHotEncoder(handle_unknown="ignore")
+    gbm = make_pipeline(
+        ColumnTransformer([("cat", onehot, cat)], remainder="passthrough"),
+        HistGradientBoostingClassifier(max_depth=3, max_iter=80, random_state=0),
+    )
+    logreg = make_pipeline(
+        ColumnTransformer([("cat", onehot, cat), ("num", StandardScaler(), num)]),
+        LogisticRegression(max_iter=2_000),
+    )
+    auc = {}
+    for name, model in {"gbm": gbm, "logreg": logreg}.items():
+        model.fit(x_train, y_train)
+        auc[name] = roc_auc_score(y_test, model.predict_proba(x_test)[:, 1])
+    assert auc["gbm"] > 0.75
+    assert auc["gbm"] - auc["logreg"] >= 0.03, auc
+
+
+def test_experiment_truth_has_the_contract_keys():
+    """experiment_truth records true effects and design for both shipped experiments."""
+    for name, srm in (("clean", False), ("srm", True)):
+        truth = datasets.experiment_truth(name)
+        for key in ["take_rate_control", "take_rate_treatment", "take_rate_abs_lift",
+                    "retention_control", "retention_abs_lift", "revenue_per_user_lift_usd",
+                    "latency_ms_control", "latency_ms_treatment", "designed_split", "srm",
+                    "n_days", "seed", "n_users"]:  # fmt: skip
+            assert key in truth, key
+        assert truth["srm"] is srm
+        assert truth["designed_split"] == 0.5
+    with pytest.raises(ValueError, match="`name`"):
+        datasets.experiment_truth("dirty")
+    with pytest.raises(ValueError, match="`name`"):
+        datasets.load_experiment("dirty")
+
+
+@pytest.mark.parametrize(("name", "flagged"), [("clean", False), ("srm", True)])
+def test_shipped_srm_experiment_fails_the_chi_square_check(name, flagged):
+    """The srm log's split is off at p < 0.001; the clean one's is not."""
+    log = datasets.load_experiment(name)
+    counts = log["variant"].value_counts().to_numpy()
+    assert bool(stats.chisquare(counts).pvalue < 0.001) is flagged
+    truth = datasets.experiment_truth(name)
+    assert len(log) == truth["n_logged_control"] + truth["n_logged_treatment"]
+
+
+# --------------------------------------------------------------------------- load_churn_csv
+
+
+@pytest.mark.shared_data
+def test_load_churn_csv_fixes_the_telco_quirks(telco_csv):
+    """Telco: Churn Yes/No -> 1/0, customerID dropped, blank TotalCharges -> NaN, explained."""
+    with telco_csv.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    blank = [r for r in rows if r["TotalCharges"].strip() == ""]
+    frame, report = datasets.load_churn_csv(telco_csv)
+    assert report.target == "Churn" and report.positive_label == "Yes"
+    assert report.n_rows == len(rows) == len(frame)
+    assert frame["Churn"].dtype == np.int64
+    assert frame["Churn"].sum() == sum(r["Churn"] == "Yes" for r in rows)
+    assert "customerID" not in frame.columns and "customerID" in report.dropped_columns
+    assert frame["TotalCharges"].dtype == np.float64
+    assert frame["TotalCharges"].isna().sum() == len(blank) == 11
+    assert {r["tenure"] for r in blank} == {"0"}
+    text = str(report)
+    for needle in (
+        "customerID",
+        "identifier",
+        "TotalCharges",
+        "11 blank",
+        "tenure = 0",
+        "'Yes' → 1",
+    ):
+        assert needle in text, needle
+    assert report.n_columns == frame.shape[1] == 20
+
+
+@pytest.mark.shared_data
+def test_load_churn_csv_reads_the_pmlb_gzip_tsv(pmlb_churn_tsv):
+    """PMLB: tab-separated gzip read, 'phone number' dropped, 0/1 target kept."""
+    with gzip.open(pmlb_churn_tsv, "rt", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    frame, report = datasets.load_churn_csv(pmlb_churn_tsv)
+    assert report.delimiter == "\t"
+    assert report.target == "target"
+    assert len(frame) == len(rows) == 5_000
+    assert frame["target"].sum() == sum(r["target"] == "1" for r in rows)
+    assert "phone number" not in frame.columns
+    assert "phone number" in str(report)
+    assert all(pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns)
+
+
+MISSING = BAD / "missing.csv"
+
+
+@pytest.mark.parametrize(
+    ("file", "error", "needles"),
+    [
+        (MISSING, FileNotFoundError, ["missing.csv", "no such file"]),
+        (BAD / "empty.csv", ValueError, ["empty.csv", "empty", "Allowed"]),
+        (BAD / "header_only.csv", ValueError, ["header_only.csv", "no data rows", "churned"]),
+        (BAD / "no_target.csv", ValueError, ["no_target.csv", "monthly_fee_usd", "target="]),
+        (BAD / "non_binary_target.csv", ValueError, ["'churn'", "'Maybe'", "'Unknown'", "Yes/No"]),
+        (BAD / "semicolon.csv", ValueError, ["semicolon.csv", "one column", "';'", "tab"]),
+        (BAD / "unclear_labels.csv", ValueError, ["'gold'", "'silver'", "positive="]),
+    ],
+)
+def test_load_churn_csv_refuses_bad_files_with_one_clear_message(file, error, needles):
+    """Each bad file raises one error naming the file, the column or values, and what is allowed."""
+    target = "status" if file.name == "unclear_labels.csv" else None
+    with pytest.raises(error) as info:
+        datasets.load_churn_csv(file, target=target)
+    message = str(info.value)
+    for needle in needles:
+        assert needle in message, (needle, message)
+
+
+def test_load_churn_csv_lists_columns_when_the_named_target_is_absent():
+    """Naming a target that does not exist lists the columns that do."""
+    with pytest.raises(ValueError, match=r"'churned'.*'customer_id'.*'plan'"):
+        datasets.load_churn_csv(BAD / "no_target.csv", target="churned")
+
+
+@pytest.mark.parametrize(
+    ("labels", "positive", "expected"),
+    [
+        (["Yes", "No", "No", "Yes"], None, [1, 0, 0, 1]),
+        (["True", "False", "False", "False"], None, [1, 0, 0, 0]),
+        (["churned", "active", "churned", "active"], None, [1, 0, 1, 0]),
+        (["1", "0", "0", "0"], None, [1, 0, 0, 0]),
+        (["gold", "silver", "gold", "gold"], "silver", [0, 1, 0, 0]),
+    ],
+)
+def test_load_churn_csv_maps_labels_and_reads_gzip_tsv(tmp_path, labels, positive, expected):
+    """Familiar label pairs map to 0/1 (or via positive=), from a gzip-compressed TSV too."""
+    lines = ["tenure\ttotal_usd\tchurn"] + [
+        f"{i}\t{' ' if i == 0 else i * 10}\t{lab}" for i, lab in enumerate(labels)
+    ]
+    path = tmp_path / "mine.tsv.gz"
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    frame, report = datasets.load_churn_csv(path, positive=positive)
+    assert frame["churn"].tolist() == expected
+    assert frame["total_usd"].isna().tolist() == [True, False, False, False]
+    assert any("total_usd" in fix for fix in report.fixes)

@@ -1,0 +1,347 @@
+"""Tests for mlsd.simulate: reproducibility, documented rates, and ground truth recovery."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import integrate, special, stats
+
+from mlsd import simulate
+
+# The column contract other modules and notebooks code against (typed out, not imported).
+CUSTOMER_COLUMNS = [
+    "customer_id", "signup_date", "tenure_months", "plan", "monthly_fee_usd", "region",
+    "device", "payment_method", "watch_hours_30d", "watch_trend", "sessions_30d",
+    "recs_shown_30d", "quality_plays_30d", "take_rate_30d", "support_tickets_90d",
+    "failed_payments_90d", "price_increase_exposed", "discount_active", "churned_30d",
+    "days_to_churn", "censored", "churn_reason", "true_churn_prob_30d",
+    "true_churn_prob_30d_if_offer", "true_offer_effect", "true_segment",
+]  # fmt: skip
+EXPERIMENT_COLUMNS = [
+    "user_id", "variant", "assignment_day", "recs_shown", "quality_plays", "retained_30d",
+    "revenue_usd", "pre_watch_hours", "rec_latency_ms",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def customers() -> pd.DataFrame:
+    return simulate.make_customers(20_000, seed=123)
+
+
+@pytest.fixture(scope="module")
+def big_experiment() -> pd.DataFrame:
+    return simulate.make_experiment(100_000, seed=11)
+
+
+def _generate(kind: str, seed: int) -> pd.DataFrame:
+    if kind == "customers":
+        return simulate.make_customers(500, seed=seed)
+    if kind == "activity":
+        return simulate.make_activity(simulate.make_customers(100, seed=0), 6, seed=seed)
+    if kind == "experiment":
+        return simulate.make_experiment(2_000, seed=seed)
+    if kind == "experiment_srm":
+        return simulate.make_experiment(2_000, seed=seed, srm=True)
+    return simulate.make_request_trace(3_600, mean_rate_per_s=3.0, seed=seed)
+
+
+KINDS = ["customers", "activity", "experiment", "experiment_srm", "trace"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_same_seed_gives_identical_frames(kind):
+    """Two calls with the same seed return identical frames, dtypes included."""
+    pd.testing.assert_frame_equal(_generate(kind, 5), _generate(kind, 5), check_exact=True)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_different_seed_gives_different_frames(kind):
+    """A different seed changes the data."""
+    assert not _generate(kind, 5).equals(_generate(kind, 6))
+
+
+def test_customers_have_the_contract_columns_and_dtypes(customers):
+    """make_customers returns exactly the contract's columns with ints, floats, str and dates."""
+    assert list(customers.columns) == CUSTOMER_COLUMNS
+    assert customers["signup_date"].dtype == "datetime64[ns]"
+    for col in ["tenure_months", "sessions_30d", "churned_30d", "days_to_churn", "censored"]:
+        assert customers[col].dtype == np.int64, col
+    for col in ["plan", "region", "device", "payment_method", "true_segment", "churn_reason"]:
+        assert pd.api.types.is_string_dtype(customers[col]), col
+    assert customers["customer_id"].is_unique
+    assert set(customers["plan"]) == {"basic", "standard", "premium"}
+    assert set(customers["device"]) == {"tv", "mobile", "web", "console"}
+
+
+def test_churn_rate_and_segments_fall_in_documented_bands(customers):
+    """30-day churn is a few percent and each uplift segment has its documented share."""
+    assert 0.03 <= customers["churned_30d"].mean() <= 0.09
+    share = customers["true_segment"].value_counts(normalize=True)
+    assert set(share.index) == {"persuadable", "sure_thing", "lost_cause", "sleeping_dog"}
+    assert 0.02 <= share["sleeping_dog"] <= 0.10
+    assert 0.08 <= share["persuadable"] <= 0.30
+    assert share["sure_thing"] > 0.5
+
+
+def test_churned_30d_is_bernoulli_of_the_true_probability(customers):
+    """The observed churn count matches the sum of true probabilities within 4 binomial SDs."""
+    p = customers["true_churn_prob_30d"].to_numpy()
+    observed = customers["churned_30d"].sum()
+    assert abs(observed - p.sum()) < 4 * math.sqrt(np.sum(p * (1 - p)))
+
+
+def test_days_to_churn_follow_a_constant_daily_hazard(customers):
+    """Churn by day 7 and by day 90 match the geometric law implied by the 30-day probability."""
+    p = customers["true_churn_prob_30d"].to_numpy()
+    hazard = 1 - (1 - p) ** (1 / 30)
+    for day in (7, 90):
+        expected = stats.geom.cdf(day, hazard)
+        churned = ((customers["days_to_churn"] <= day) & (customers["censored"] == 0)).to_numpy()
+        sd = math.sqrt(np.sum(expected * (1 - expected)))
+        assert abs(churned.sum() - expected.sum()) < 4 * sd, day
+
+
+def test_labels_censoring_and_reasons_agree(customers):
+    """churned_30d, days_to_churn, censored and churn_reason tell one consistent story."""
+    c = customers
+    assert ((c["churned_30d"] == 1) == ((c["days_to_churn"] <= 30) & (c["censored"] == 0))).all()
+    assert (c.loc[c["censored"] == 1, "days_to_churn"] == 90).all()
+    assert c.loc[c["censored"] == 1, "churn_reason"].isna().all()
+    reasons = set(c.loc[c["censored"] == 0, "churn_reason"])
+    assert reasons == {"price", "content", "technical", "payment_failure"}
+
+
+def test_take_rate_is_plays_over_recommendations(customers):
+    """take_rate_30d equals quality_plays_30d / recs_shown_30d to its 4 decimals."""
+    shown = customers["recs_shown_30d"].to_numpy()
+    plays = customers["quality_plays_30d"].to_numpy()
+    ratio = np.divide(plays, shown, out=np.zeros(len(shown)), where=shown > 0)
+    np.testing.assert_allclose(customers["take_rate_30d"], ratio, atol=5e-5)
+
+
+def test_offer_effects_match_their_segments(customers):
+    """Persuadables are helped, lost causes untouched, sleeping dogs harmed by the offer."""
+    c = customers
+    effect = c["true_offer_effect"]
+    assert (effect[c["true_segment"] == "persuadable"] < 0).all()
+    assert (effect[c["true_segment"] == "lost_cause"] == 0).all()
+    assert (effect[c["true_segment"] == "sleeping_dog"] > 0).all()
+    assert effect[c["true_segment"] == "sure_thing"].abs().max() < 0.03
+    np.testing.assert_allclose(
+        effect, c["true_churn_prob_30d_if_offer"] - c["true_churn_prob_30d"], atol=2e-6
+    )
+
+
+def test_targeting_by_uplift_beats_targeting_by_risk(customers):
+    """Offering to the top 10 % by true uplift saves at least 30 % more churners than by risk."""
+    k = len(customers) // 10
+    by_risk = -customers.nlargest(k, "true_churn_prob_30d")["true_offer_effect"].sum()
+    by_uplift = -customers.nsmallest(k, "true_offer_effect")["true_offer_effect"].sum()
+    assert by_uplift > 1.3 * by_risk > 0
+
+
+def test_churn_shift_raises_churn(customers):
+    """A positive churn_shift raises the churn rate, a negative one lowers it."""
+    up = simulate.make_customers(20_000, seed=123, churn_shift=1.0)["churned_30d"].mean()
+    down = simulate.make_customers(20_000, seed=123, churn_shift=-1.0)["churned_30d"].mean()
+    assert down < customers["churned_30d"].mean() < up
+
+
+def test_activity_agrees_with_the_snapshot():
+    """Period 0 equals the snapshot, periods 0-2 add up to the 90-day counts."""
+    customers = simulate.make_customers(400, seed=2)
+    panel = simulate.make_activity(customers, 12, seed=3)
+    now = panel[panel["months_before_snapshot"] == 0].set_index("customer_id")
+    snap = customers.set_index("customer_id").loc[now.index]
+    for col in ("watch_hours", "sessions", "recs_shown", "quality_plays"):
+        np.testing.assert_array_equal(now[col], snap[f"{col}_30d"])
+    recent = (
+        panel[panel["months_before_snapshot"].between(0, 2)]
+        .groupby("customer_id")
+        .sum(numeric_only=True)
+    )
+    for col in ("support_tickets", "failed_payments"):
+        np.testing.assert_array_equal(
+            recent[col], customers.set_index("customer_id").loc[recent.index, f"{col}_90d"]
+        )
+    prev = panel[(panel["months_before_snapshot"] == 1) & (panel["active_days"] == 30)]
+    prev = prev.set_index("customer_id")
+    expected = snap.loc[prev.index, "watch_hours_30d"] / (1 + snap.loc[prev.index, "watch_trend"])
+    np.testing.assert_allclose(prev["watch_hours"], expected, rtol=0.01, atol=0.1)
+
+
+def test_activity_after_the_snapshot_leaks_churn():
+    """After the snapshot, customers who churn within 30 days watch far less than the others."""
+    customers = simulate.make_customers(3_000, seed=4)
+    panel = simulate.make_activity(customers, 3, seed=4)
+    after = panel[panel["after_snapshot"] == 1].merge(customers[["customer_id", "churned_30d"]])
+    means = after.groupby("churned_30d")["watch_hours"].mean()
+    assert means[1] < 0.5 * means[0]
+    assert (panel["period_start"] < panel["period_end"]).all()
+    assert (panel.loc[panel["after_snapshot"] == 1, "months_before_snapshot"] == -1).all()
+
+
+def test_experiment_has_the_contract_columns_and_truth_keys():
+    """make_experiment returns the contract columns and records the contract's truth keys."""
+    log = simulate.make_experiment(1_000, seed=1)
+    assert list(log.columns) == EXPERIMENT_COLUMNS
+    truth = log.attrs["truth"]
+    for key in [
+        "take_rate_control", "take_rate_treatment", "take_rate_abs_lift", "retention_control",
+        "retention_abs_lift", "revenue_per_user_lift_usd", "latency_ms_control",
+        "latency_ms_treatment", "designed_split", "srm", "n_days", "seed", "n_users",
+    ]:  # fmt: skip
+        assert key in truth, key
+    assert set(log["variant"]) == {"control", "treatment"}
+    assert log["assignment_day"].between(0, 13).all()
+
+
+def test_experiment_truth_matches_independent_integrals():
+    """Recorded truths equal the Beta mean, a quadrature of retention and a lognormal mean."""
+    m = simulate.EXPERIMENT_MODEL
+    truth = simulate.make_experiment(100, seed=0).attrs["truth"]
+    a = m["take_rate_mean"] * m["take_rate_concentration"]
+    b = m["take_rate_concentration"] - a
+    assert truth["take_rate_control"] == pytest.approx(stats.beta(a, b).mean(), abs=1e-9)
+    assert truth["take_rate_abs_lift"] == pytest.approx(0.01, abs=1e-9)
+
+    def retention(z):
+        return special.expit(m["retention_logit"] + m["retention_engagement"] * z)
+
+    ret_c, _ = integrate.quad(lambda z: retention(z) * stats.norm.pdf(z), -12, 12)
+    assert truth["retention_control"] == pytest.approx(ret_c, abs=1e-8)
+    sd = math.hypot(m["latency_log_sd"], m["latency_engagement"])
+    lognorm_mean = stats.lognorm(s=sd, scale=m["latency_ms_median"]).mean()
+    assert truth["latency_ms_control"] == pytest.approx(lognorm_mean, rel=1e-9)
+    assert truth["latency_ms_treatment"] - truth["latency_ms_control"] == pytest.approx(15.0)
+
+
+def test_take_rate_difference_is_within_three_standard_errors(big_experiment):
+    """The take-rate lift (weighted least squares, robust SE) lies within 3 SE of the truth."""
+    log = big_experiment
+    users = log[log["recs_shown"] > 0]
+    y = users["quality_plays"] / users["recs_shown"]
+    x = sm.add_constant((users["variant"] == "treatment").astype(float))
+    fit = sm.WLS(y, x, weights=users["recs_shown"]).fit(cov_type="HC1")
+    truth = log.attrs["truth"]["take_rate_abs_lift"]
+    assert abs(fit.params.iloc[1] - truth) < 3 * fit.bse.iloc[1]
+
+
+@pytest.mark.parametrize(
+    ("metric", "truth_key"),
+    [
+        ("retained_30d", "retention_abs_lift"),
+        ("revenue_usd", "revenue_per_user_lift_usd"),
+        ("rec_latency_ms", "latency_ms_abs_lift"),
+    ],
+)
+def test_difference_in_means_is_within_three_standard_errors(big_experiment, metric, truth_key):
+    """For each per-user metric, treatment minus control lies within 3 Welch SEs of the truth."""
+    log = big_experiment
+    t = log.loc[log["variant"] == "treatment", metric]
+    c = log.loc[log["variant"] == "control", metric]
+    result = stats.ttest_ind(t, c, equal_var=False)
+    diff = t.mean() - c.mean()
+    se = diff / result.statistic
+    assert abs(diff - log.attrs["truth"][truth_key]) < 3 * se
+
+
+def test_impressions_are_clustered_by_user():
+    """The delta-method variance of the take-rate is over twice the naive binomial one."""
+    log = simulate.make_experiment(40_000, seed=8)
+    control = log[log["variant"] == "control"]
+    x, n = control["quality_plays"].to_numpy(float), control["recs_shown"].to_numpy(float)
+    ratio = x.sum() / n.sum()
+    naive = ratio * (1 - ratio) / n.sum()
+    # Linearisation: the ratio's influence function per user, (x - r n) / mean(n).
+    delta = np.var(x - ratio * n, ddof=1) / (n.mean() ** 2 * len(n))
+    assert delta > 2 * naive
+
+
+def test_pre_period_covariate_correlates_with_the_outcome():
+    """pre_watch_hours correlates 0.45-0.75 with quality plays (CUPED has something to use)."""
+    log = simulate.make_experiment(40_000, seed=9)
+    r = stats.pearsonr(log["pre_watch_hours"], log["quality_plays"]).statistic
+    assert 0.45 <= r <= 0.75
+
+
+@pytest.mark.parametrize(("srm", "flagged"), [(True, True), (False, False)])
+def test_srm_is_detectable_at_the_shipped_size(srm, flagged):
+    """With srm=True a chi-square test flags the split (p < 0.001); without it, it does not."""
+    log = simulate.make_experiment(40_000, seed=12, srm=srm)
+    counts = log["variant"].value_counts().to_numpy()
+    p_value = stats.chisquare(counts).pvalue
+    assert bool(p_value < 0.001) is flagged
+    lost = log.attrs["truth"]["n_assigned_treatment"] - log.attrs["truth"]["n_logged_treatment"]
+    assert bool(lost > 0) is srm
+
+
+def test_custom_true_effect_is_recorded_and_applied():
+    """A custom take-rate effect of zero gives a recorded lift of 0 and a null-looking test."""
+    log = simulate.make_experiment(20_000, seed=3, true_effect={"take_rate": 0.0})
+    assert log.attrs["truth"]["take_rate_abs_lift"] == 0.0
+    assert log.attrs["truth"]["retention_abs_lift"] == pytest.approx(0.005, abs=1e-6)
+
+
+def test_request_trace_has_a_daily_peak_and_the_requested_mean():
+    """A one-day trace averages the requested rate and its busiest hour is 4-12x its quietest."""
+    trace = simulate.make_request_trace(86_400, mean_rate_per_s=5.0, seed=3)
+    assert list(trace.columns) == ["request_id", "arrival_s"]
+    assert trace["arrival_s"].is_monotonic_increasing
+    assert trace["arrival_s"].between(0, 86_400).all()
+    assert np.allclose(trace["arrival_s"], trace["arrival_s"].round(3))
+    expected = 5.0 * 86_400
+    assert abs(len(trace) - expected) < 4 * math.sqrt(expected)
+    hourly = np.bincount((trace["arrival_s"] // 3_600).astype(int), minlength=24)
+    assert 4 <= hourly.max() / hourly.min() <= 12
+    assert 18 <= int(np.argmax(hourly)) <= 22
+
+
+def test_trace_rate_integrates_to_the_mean_rate():
+    """The true rate curve integrates to mean_rate_per_s × duration (scipy quadrature)."""
+    trace = simulate.make_request_trace(86_400, mean_rate_per_s=2.0, seed=7)
+    truth = trace.attrs["truth"]
+    edges = sorted({0.0, 86_400.0, *(b for burst in truth["bursts"] for b in burst[:2])})
+    total = sum(
+        integrate.quad(lambda t: simulate.trace_rate_per_s(t, truth=truth)[0], lo, hi)[0]
+        for lo, hi in itertools.pairwise(edges)
+    )
+    assert total / 86_400 == pytest.approx(2.0, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: simulate.make_customers(0, seed=1), "n_customers"),
+        (lambda: simulate.make_customers(10.5, seed=1), "n_customers"),
+        (lambda: simulate.make_customers(10, seed=-1), "seed"),
+        (lambda: simulate.make_customers(10, seed=1.5), "seed"),
+        (lambda: simulate.make_customers(10, seed=1, churn_shift=float("nan")), "churn_shift"),
+        (lambda: simulate.make_customers(10, seed=1, snapshot_date="someday"), "snapshot_date"),
+        (lambda: simulate.make_activity("customers", 12, seed=1), "customers"),
+        (lambda: simulate.make_activity(pd.DataFrame({"a": [1]}), 12, seed=1), "customers"),
+        (lambda: simulate.make_activity(simulate.make_customers(5, seed=1), 0, seed=1), "n_months"),
+        (lambda: simulate.make_experiment(5, seed=1), "n_users"),
+        (lambda: simulate.make_experiment(100, seed=1, true_effect={"ctr": 0.1}), "true_effect"),
+        (
+            lambda: simulate.make_experiment(100, seed=1, true_effect={"take_rate": 2.0}),
+            "true_effect['take_rate']",
+        ),
+        (lambda: simulate.make_experiment(100, seed=1, designed_split=1.5), "designed_split"),
+        (lambda: simulate.make_experiment(100, seed=1, srm="yes"), "srm"),
+        (lambda: simulate.make_experiment(100, seed=1, n_days=0), "n_days"),
+        (lambda: simulate.make_request_trace(0, seed=1), "duration_s"),
+        (lambda: simulate.make_request_trace(60, mean_rate_per_s=0, seed=1), "mean_rate_per_s"),
+        (lambda: simulate.make_request_trace(60, seed=1, peak_to_trough=0.5), "peak_to_trough"),
+        (lambda: simulate.make_request_trace(60, seed=1, peak_hour=25), "peak_hour"),
+    ],
+)
+def test_bad_arguments_raise_value_error_naming_the_argument(call, argument):
+    """Each invalid argument raises ValueError whose message names that argument."""
+    with pytest.raises(ValueError, match=f"`{argument}`" if "[" not in argument else "take_rate"):
+        call()
