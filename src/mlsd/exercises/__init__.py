@@ -68,7 +68,7 @@ class Feedback:
 Checker = Callable[..., "str | None"]
 
 
-@dataclass
+@dataclass(repr=False)
 class Question:
     """One exercise.
 
@@ -103,6 +103,9 @@ class Question:
 
     def __str__(self) -> str:
         return f"[Exercise {self.qid}] {self.prompt}"
+
+    def __repr__(self) -> str:
+        return str(self)
 
     def expected(self, **context: Any) -> Any:
         """The expected answer for this context (used by tests and by :meth:`check`)."""

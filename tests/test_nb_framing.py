@@ -1,0 +1,44 @@
+"""Parameter variants of the chapter-2 notebook on framing ML problems (papermill runs)."""
+
+from __future__ import annotations
+
+import pytest
+from papermill.exceptions import PapermillExecutionError
+
+NOTEBOOK = "notebooks/ch02-ml-systems-design/01-framing-ml-problems.ipynb"
+
+
+def _text_outputs(nb) -> str:
+    """All stream and plain-text outputs of an executed notebook, joined."""
+    parts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                parts.append(output["text"])
+            elif "text/plain" in output.get("data", {}):
+                parts.append(output["data"]["text/plain"])
+    return "\n".join(parts)
+
+
+@pytest.mark.notebook
+def test_checks_hold_for_another_seed_horizon_and_budget(run_notebook):
+    """With another seed, a 14-day horizon and 300 calls, every check cell still passes."""
+    nb = run_notebook(NOTEBOOK, seed=7, horizon_days=14, budget_k=300, n_titles=30)
+    text = _text_outputs(nb)
+    assert "14-day churn: base rate" in text
+    assert "the catalogue has 31" in text
+    assert "flagged: ['days_since_last_login']" in text
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("horizon_days", 120)],
+)
+def test_bad_parameter_is_rejected_with_a_clear_error(run_notebook, name, value):
+    """A horizon beyond the 90-day label window stops the run with a ValueError naming it."""
+    with pytest.raises(PapermillExecutionError) as info:
+        run_notebook(NOTEBOOK, **{name: value})
+    assert info.value.ename == "ValueError"
+    assert f"`{name}`" in info.value.evalue
+    assert str(value) in info.value.evalue
