@@ -124,7 +124,7 @@ class Question:
                 NOT_ATTEMPTED,
                 "Not attempted yet",
                 "Replace the `...` with your answer and run the cell again. "
-                f"Stuck? Try `{self._var()}.hint()`.",
+                "Stuck? Call `.hint()` on the question, for example `q1.hint()`.",
             )
         expected = self.expected(**context)
         if self.checker is not None:
@@ -151,9 +151,6 @@ class Question:
     def solution(self) -> Feedback:
         """Return the worked solution."""
         return Feedback("solution", "Solution", self.solution_text)
-
-    def _var(self) -> str:
-        return "q"
 
 
 def _compare_numbers(answer: Any, expected: float, *, rtol: float, atol: float) -> str | None:
