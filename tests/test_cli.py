@@ -204,3 +204,25 @@ def test_two_runs_started_together_get_separate_folders(kit):
     assert len(folders) == 2
     names = sorted(outputs_text(f / "ch90-fixture" / "01-echo.ipynb") for f in folders)
     assert "name=first" in names[0] and "name=second" in names[1]
+
+
+def test_run_uses_this_environments_kernel_even_if_the_user_has_another_python3(kit, tmp_path):
+    """A user-level `python3` kernelspec pointing elsewhere does not hijack `mlsd run`."""
+    spec = tmp_path / "userdata" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    bogus = {
+        "argv": ["/nonexistent/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Some other Python",
+        "language": "python",
+    }
+    (spec / "kernel.json").write_text(json.dumps(bogus))
+    env = {**os.environ, "MLSD_HOME": str(kit), "JUPYTER_DATA_DIR": str(tmp_path / "userdata")}
+    result = subprocess.run(
+        [sys.executable, "-m", "mlsd.cli", "run", "01-echo", "--no-progress", "--no-html"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=kit,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr

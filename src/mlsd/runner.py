@@ -372,6 +372,7 @@ def _write_html(notebook: Path, target: Path) -> None:
 
 def execute(plan: RunPlan, *, progress: bool = True) -> RunPlan:
     """Run every notebook of ``plan``; write outputs, HTML, ``index.html`` and ``manifest.json``."""
+    _prefer_current_environment_kernel()
     if plan.out_dir is None:
         plan.out_dir = _make_run_dir(paths.RUNS)
     else:
@@ -439,6 +440,20 @@ def execute(plan: RunPlan, *, progress: bool = True) -> RunPlan:
         _write_index(plan)
         _point_latest(plan.out_dir)
     return plan
+
+
+def _prefer_current_environment_kernel() -> None:
+    """Make the ``python3`` kernel resolve to this environment's Python.
+
+    Jupyter looks for kernelspecs in ``JUPYTER_PATH`` first, then in the user's folder, then
+    in the environment; a ``python3`` kernelspec in ``~/.local/share/jupyter`` pointing at
+    another Python would otherwise win. Putting this environment's folder first makes
+    ``mlsd run`` execute with the packages it was installed with.
+    """
+    ours = str(Path(sys.prefix) / "share" / "jupyter")
+    current = os.environ.get("JUPYTER_PATH", "")
+    if current.split(os.pathsep)[0] != ours:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [ours, current]))
 
 
 def _store(result: NotebookResult, outcome: dict[str, Any], out_dir: Path) -> None:
