@@ -216,7 +216,13 @@ def test_run_uses_this_environments_kernel_even_if_the_user_has_another_python3(
         "language": "python",
     }
     (spec / "kernel.json").write_text(json.dumps(bogus))
-    env = {**os.environ, "MLSD_HOME": str(kit), "JUPYTER_DATA_DIR": str(tmp_path / "userdata")}
+    # JUPYTER_PREFER_ENV_PATH=0: user folders first, as outside a venv (conda base, system Python).
+    env = {
+        **os.environ,
+        "MLSD_HOME": str(kit),
+        "JUPYTER_DATA_DIR": str(tmp_path / "userdata"),
+        "JUPYTER_PREFER_ENV_PATH": "0",
+    }
     result = subprocess.run(
         [sys.executable, "-m", "mlsd.cli", "run", "01-echo", "--no-progress", "--no-html"],
         capture_output=True,
