@@ -221,6 +221,49 @@ def test_experiment_truth_matches_independent_integrals():
     assert truth["latency_ms_treatment"] - truth["latency_ms_control"] == pytest.approx(15.0)
 
 
+@pytest.mark.parametrize(
+    ("take_rate_effect", "latency_effect"), [(-0.1, -50.0), (-0.05, -20.0), (0.1, 500.0)]
+)
+def test_truth_accounts_for_clipping_at_extreme_effects(take_rate_effect, latency_effect):
+    """With effects that push users against 0 or the 1 ms floor, the truth is still exact.
+
+    The recorded take-rate truth equals a quadrature of E[clip(p + lift, 0, 1)] under the
+    Beta, and the latency truth one of E[max(L + lift, 1)] under the lognormal; a 200,000-user
+    experiment's ratio of sums and mean latency lie within 4 standard errors of them. (The
+    truth once ignored the clip at 0, recording a take-rate lift of -0.05 where the
+    simulated users' lift was about -0.045.)
+    """
+    m = simulate.EXPERIMENT_MODEL
+    effect = {"take_rate": take_rate_effect, "latency_ms": latency_effect}
+    log = simulate.make_experiment(200_000, seed=21, true_effect=effect)
+    truth = log.attrs["truth"]
+    a = m["take_rate_mean"] * m["take_rate_concentration"]
+    beta = stats.beta(a, m["take_rate_concentration"] - a)
+    take_t, _ = integrate.quad(
+        lambda p: min(max(p + take_rate_effect, 0.0), 1.0) * beta.pdf(p), 0, 1, points=[0.1, 0.9]
+    )
+    assert truth["take_rate_treatment"] == pytest.approx(take_t, abs=1e-8)
+    assert truth["take_rate_abs_lift"] == pytest.approx(take_t - beta.mean(), abs=1e-8)
+    sd = math.hypot(m["latency_log_sd"], m["latency_engagement"])
+    log_median = math.log(m["latency_ms_median"])
+    kink = (math.log(max(1.0 - latency_effect, 1e-9)) - log_median) / sd  # z where the floor binds
+    lat_t, _ = integrate.quad(
+        lambda z: max(math.exp(log_median + sd * z) + latency_effect, 1.0) * stats.norm.pdf(z),
+        -12,
+        12,
+        points=[min(max(kink, -11.0), 11.0)],
+    )
+    assert truth["latency_ms_treatment"] == pytest.approx(lat_t, rel=1e-7)
+
+    treated = log[log["variant"] == "treatment"]
+    plays, shown = treated["quality_plays"].to_numpy(float), treated["recs_shown"].to_numpy(float)
+    ratio = plays.sum() / shown.sum()
+    se = np.std(plays - ratio * shown, ddof=1) / (shown.mean() * math.sqrt(len(shown)))
+    assert abs(ratio - truth["take_rate_treatment"]) < 4 * se
+    latency = treated["rec_latency_ms"]
+    assert abs(latency.mean() - truth["latency_ms_treatment"]) < 4 * latency.sem()
+
+
 def test_take_rate_difference_is_within_three_standard_errors(big_experiment):
     """The take-rate lift (weighted least squares, robust SE) lies within 3 SE of the truth."""
     log = big_experiment

@@ -85,6 +85,7 @@ __all__ = [
     "DEFAULT_TRUE_EFFECT",
     "EXPERIMENT_COLUMNS",
     "EXPERIMENT_MODEL",
+    "LATENCY_FLOOR_MS",
     "SNAPSHOT_DATE",
     "TRACE_COLUMNS",
     "make_activity",
@@ -244,6 +245,10 @@ def _check_seed(seed: Any) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"`seed` must be a non-negative integer, got {seed!r}")
     return int(seed)
+
+
+def _std_normal_cdf(x: float) -> float:
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -683,7 +688,7 @@ DEFAULT_TRUE_EFFECT: dict[str, float] = {
 
 #: Population parameters of the experiment's users (control arm).
 EXPERIMENT_MODEL: dict[str, float] = {
-    "take_rate_mean": 0.12,  # mean of the per-user Beta take probability
+    "take_rate_mean": 0.12,  # mean of the per-user Beta take probability = control take-rate
     "take_rate_concentration": 12.0,  # a + b of that Beta: lower = more heterogeneous users
     "recs_per_user": 40.0,  # recommendations shown per user in 14 days, at median engagement
     "pre_watch_hours_median": 12.0,  # watch hours in the 14 days before the test
@@ -695,19 +700,55 @@ EXPERIMENT_MODEL: dict[str, float] = {
 }
 
 
+#: No recommendation request is faster than this, even with a large negative latency effect.
+LATENCY_FLOOR_MS = 1.0
+
+
 def _take_rate_truth(mean: float, concentration: float, lift: float) -> float:
-    """E[min(p + lift, 1)] for p ~ Beta(mean·c, (1 - mean)·c), computed exactly."""
+    """E[clip(p + lift, 0, 1)] for p ~ Beta(mean·c, (1 - mean)·c), computed exactly.
+
+    The simulator clips every user's take probability to [0, 1] after adding the lift, so
+    a negative lift cannot take a user below 0 and a positive one cannot take them above 1.
+    The mean of the clipped probability is ``mean + lift`` plus what the floor adds back
+    minus what the ceiling cuts off, both Beta partial expectations. Because a user's take
+    probability is independent of how many recommendations they are shown, this mean is
+    also the population take-rate E[sum of plays] / E[sum of recommendations].
+    """
     from scipy.special import betainc
 
-    a, b = mean * concentration, (1.0 - mean) * concentration
-    cut = 1.0 - lift  # p above this would exceed 1 after the lift
-    if cut >= 1.0:
-        return mean + lift
-    if cut <= 0.0:
+    if lift >= 1.0:
         return 1.0
-    # E[(p - cut)+] = E[p]·(1 - I_cut(a+1, b)) - cut·(1 - I_cut(a, b))
-    excess = mean * (1.0 - betainc(a + 1.0, b, cut)) - cut * (1.0 - betainc(a, b, cut))
-    return float(mean + lift - excess)
+    if lift <= -1.0:
+        return 0.0
+    a, b = mean * concentration, (1.0 - mean) * concentration
+    value = mean + lift
+    cut = 1.0 - lift  # p above this would exceed 1 after the lift
+    if cut < 1.0:
+        # E[(p - cut)+] = E[p]·(1 - I_cut(a+1, b)) - cut·(1 - I_cut(a, b))
+        excess = mean * (1.0 - betainc(a + 1.0, b, cut)) - cut * (1.0 - betainc(a, b, cut))
+        value -= excess
+    floor = -lift  # p below this would fall under 0 after the lift
+    if floor > 0.0:
+        # E[(floor - p)+] = floor·I_floor(a, b) - E[p]·I_floor(a+1, b)
+        shortfall = floor * betainc(a, b, floor) - mean * betainc(a + 1.0, b, floor)
+        value += shortfall
+    return float(value)
+
+
+def _latency_truth(median_ms: float, log_sd: float, lift_ms: float, floor_ms: float) -> float:
+    """E[max(L + lift_ms, floor_ms)] for L lognormal with ``median_ms`` and ``log_sd``.
+
+    The simulator floors every user's latency at ``floor_ms`` after adding the treatment's
+    shift, which matters only for a large negative shift. The floor adds back the
+    lognormal partial expectation E[(c - L)+] = c·Φ(d) - E[L]·Φ(d - σ), with
+    c = floor_ms - lift_ms and d = (log c - log median_ms) / σ.
+    """
+    mean = median_ms * math.exp(log_sd**2 / 2.0)
+    cut = floor_ms - lift_ms  # L below this would end under the floor
+    if cut <= 0.0:
+        return mean + lift_ms
+    d = (math.log(cut) - math.log(median_ms)) / log_sd
+    return mean + lift_ms + cut * _std_normal_cdf(d) - mean * _std_normal_cdf(d - log_sd)
 
 
 def _retention_truth(logit: float, slope: float, lift: float) -> float:
@@ -740,7 +781,21 @@ def make_experiment(
     The treatment adds ``true_effect["take_rate"]`` to every user's take probability,
     ``true_effect["retention"]`` to their retention probability and
     ``true_effect["latency_ms"]`` to their latency (defaults in
-    :data:`DEFAULT_TRUE_EFFECT`). Revenue is one month's fee for users retained at day 30.
+    :data:`DEFAULT_TRUE_EFFECT`); probabilities are then clipped to [0, 1] and latencies
+    floored at :data:`LATENCY_FLOOR_MS`. Revenue is one month's fee for users retained at
+    day 30. Users are independent: nothing is drawn once per experiment or per assignment
+    day (``assignment_day`` is recorded but drives no outcome).
+
+    The recorded truth is each arm's population value, computed from the model (in closed
+    form, or by quadrature for retention) rather than estimated from a sample: the
+    take-rate is E[sum of plays] / E[sum of recommendations], which equals the mean clipped
+    take probability because a user's take probability is independent of their engagement,
+    and so of how many recommendations they see; retention is the mean clipped retention
+    probability; latency the mean floored latency. With a large negative effect the
+    clipping and the floor bind for some users, so the true lift is smaller in size than
+    ``true_effect`` (a take-rate effect of -0.05 moves the take-rate by about -0.045). The
+    truth describes all assigned users: with ``srm=True`` the logged users are a biased
+    sample of them, which is the point.
 
     With ``srm=True``, treatment users whose recommendation latency exceeds ``timeout_ms``
     are lost from the log (the page timed out before the exposure event fired): about 7 %
@@ -828,7 +883,7 @@ def make_experiment(
         + m["latency_engagement"] * engagement
         + rng.normal(0.0, m["latency_log_sd"], n)
     )
-    latency = np.round(np.maximum(latency + effect["latency_ms"] * treated, 1.0), 1)
+    latency = np.round(np.maximum(latency + effect["latency_ms"] * treated, LATENCY_FLOOR_MS), 1)
 
     keep = np.ones(n, dtype=bool)
     if srm:
@@ -858,6 +913,7 @@ def make_experiment(
     ret_t = _retention_truth(m["retention_logit"], m["retention_engagement"], effect["retention"])
     log_sd = math.hypot(m["latency_log_sd"], m["latency_engagement"])
     lat_c = m["latency_ms_median"] * math.exp(log_sd**2 / 2.0)
+    lat_t = _latency_truth(m["latency_ms_median"], log_sd, effect["latency_ms"], LATENCY_FLOOR_MS)
     n_treat = int(treated.sum())
     truth = {
         "take_rate_control": round(tr_c, 10),
@@ -869,8 +925,8 @@ def make_experiment(
         "revenue_per_user_control_usd": round(mean_fee * ret_c, 10),
         "revenue_per_user_lift_usd": round(mean_fee * (ret_t - ret_c), 10),
         "latency_ms_control": round(lat_c, 10),
-        "latency_ms_treatment": round(lat_c + effect["latency_ms"], 10),
-        "latency_ms_abs_lift": effect["latency_ms"],
+        "latency_ms_treatment": round(lat_t, 10),
+        "latency_ms_abs_lift": round(lat_t - lat_c, 10),
         "designed_split": split,
         "srm": bool(srm),
         "timeout_ms": timeout if srm else None,
