@@ -303,3 +303,12 @@ def test_load_churn_csv_maps_labels_and_reads_gzip_tsv(tmp_path, labels, positiv
     assert frame["churn"].tolist() == expected
     assert frame["total_usd"].isna().tolist() == [True, False, False, False]
     assert any("total_usd" in fix for fix in report.fixes)
+
+
+def test_load_churn_csv_expands_the_home_folder(tmp_path, monkeypatch):
+    """A path starting with `~` is read from the user's home folder, as a shell would."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "mine.csv").write_text("id,tenure,churn\n1,3,yes\n2,5,no\n3,8,no\n4,1,yes\n")
+    frame, report = datasets.load_churn_csv("~/mine.csv", target="churn")
+    assert frame["churn"].tolist() == [1, 0, 0, 1]
+    assert report.target == "churn"

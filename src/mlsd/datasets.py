@@ -714,7 +714,7 @@ def load_churn_csv(
 
     Taught in: notebooks/ch01-overview/01-churn-in-dollars.ipynb
     """
-    path = Path(path)
+    path = Path(path).expanduser()
     if not path.exists():
         raise FileNotFoundError(
             f"{path}: no such file. Allowed: the path of an existing churn CSV "
