@@ -232,3 +232,47 @@ def test_run_uses_this_environments_kernel_even_if_the_user_has_another_python3(
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_interrupted_run_is_marked_and_touches_nothing_else(kit):
+    """Ctrl-C mid-run exits 130, marks the run interrupted, and leaves sources untouched."""
+    import signal
+    import time
+
+    before = tree_digest(kit / "notebooks")
+    env = {**os.environ, "MLSD_HOME": str(kit)}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mlsd.cli",
+            "run",
+            "03-slow",
+            "-p",
+            "sleep_s",
+            "120",
+            "--no-progress",
+        ],
+        env=env,
+        cwd=kit,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # wait until the kernel is executing the notebook
+        manifests = list((kit / "runs").glob("*/manifest.json")) if (kit / "runs").exists() else []
+        executed = list((kit / "runs").glob("*/ch90-fixture/03-slow.ipynb"))
+        if manifests and executed:
+            break
+        time.sleep(0.2)
+    time.sleep(2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert "interrupted" in err
+    (run,) = runs(kit)
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted"
+    assert [e["status"] for e in manifest["notebooks"]] == ["interrupted"]
+    assert tree_digest(kit / "notebooks") == before
