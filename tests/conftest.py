@@ -59,3 +59,19 @@ def run_notebook(tmp_path):
         )
 
     return _run
+
+
+@pytest.fixture
+def stream_text():
+    """A function returning everything an executed notebook printed (stream outputs)."""
+
+    def _text(nb) -> str:
+        return "\n".join(
+            out.get("text", "")
+            for cell in nb.cells
+            if cell.cell_type == "code"
+            for out in cell.get("outputs", [])
+            if out.get("output_type") == "stream"
+        )
+
+    return _text

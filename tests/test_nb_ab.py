@@ -12,20 +12,10 @@ NOTEBOOK = "notebooks/ch02-ml-systems-design/02-ab-test-analysis.ipynb"
 pytestmark = pytest.mark.notebook
 
 
-def _stream_text(nb) -> str:
-    return "\n".join(
-        out.get("text", "")
-        for cell in nb.cells
-        if cell.cell_type == "code"
-        for out in cell.get("outputs", [])
-        if out.get("output_type") == "stream"
-    )
-
-
-def test_fresh_experiment_from_another_seed_passes_every_check(run_notebook):
+def test_fresh_experiment_from_another_seed_passes_every_check(run_notebook, stream_text):
     """A freshly simulated experiment (seed 7) runs top to bottom with all Check cells passing."""
     nb = run_notebook(NOTEBOOK, seed=7, data_source="simulate", n_users=30_000)
-    text = _stream_text(nb)
+    text = stream_text(nb)
     shipped = mlsd.datasets.load_experiment("clean")["variant"].value_counts()
     shipped_counts = f"counts [{shipped['control']}, {shipped['treatment']}]"
     assert "SRM check: counts [" in text

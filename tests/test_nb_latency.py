@@ -10,17 +10,7 @@ NOTEBOOK = "notebooks/ch01-overview/02-latency-vs-throughput.ipynb"
 pytestmark = pytest.mark.notebook
 
 
-def _stream_text(nb) -> str:
-    return "\n".join(
-        out.get("text", "")
-        for cell in nb.cells
-        if cell.cell_type == "code"
-        for out in cell.get("outputs", [])
-        if out.get("output_type") == "stream"
-    )
-
-
-def test_other_seed_and_small_measurement_cap_pass_every_check(run_notebook):
+def test_other_seed_and_small_measurement_cap_pass_every_check(run_notebook, stream_text):
     """Seed 7, a 1.5 s measurement cap and a short queue run top to bottom, every Check passing."""
     nb = run_notebook(
         NOTEBOOK,
@@ -30,7 +20,7 @@ def test_other_seed_and_small_measurement_cap_pass_every_check(run_notebook):
         fanout_backends=30,
         autoscaler_lag_hours=2,
     )
-    text = _stream_text(nb)
+    text = stream_text(nb)
     assert "q = 1.0% per backend, N = 30: 26.0% of requests are slow" in text
     assert "By expected profit, choose:" in text
     assert "servers needed by hour:" in text
