@@ -13,17 +13,6 @@ NOTEBOOK = "notebooks/ch01-overview/01-churn-in-dollars.ipynb"
 pytestmark = pytest.mark.notebook
 
 
-def _stdout(nb) -> str:
-    """All printed text of an executed notebook."""
-    return "\n".join(
-        output.get("text", "")
-        for cell in nb.cells
-        if cell.cell_type == "code"
-        for output in cell.get("outputs", [])
-        if output.get("name") == "stdout"
-    )
-
-
 @pytest.mark.shared_data
 @pytest.mark.parametrize(
     ("fixture", "target", "file_name", "relative"),
@@ -32,12 +21,14 @@ def _stdout(nb) -> str:
         ("pmlb_churn_tsv", "target", "churn.tsv.gz", True),
     ],
 )
-def test_runs_unchanged_on_real_data(request, run_notebook, fixture, target, file_name, relative):
+def test_runs_unchanged_on_real_data(
+    request, run_notebook, stream_text, fixture, target, file_name, relative
+):
     """On a real churn file the notebook runs, prints the loader's report and skips the truth."""
     path = request.getfixturevalue(fixture)
     # A relative data_path is read from the kit's root, whatever the kernel's working directory.
     data_path = os.path.relpath(path, paths.ROOT) if relative else str(path)
-    out = _stdout(run_notebook(NOTEBOOK, data_path=data_path, target=target))
+    out = stream_text(run_notebook(NOTEBOOK, data_path=data_path, target=target))
     assert f"Loaded {file_name}" in out
     assert "Fixes" in out
     assert "Fallback rule: contact the riskier side of one question" in out
@@ -45,9 +36,9 @@ def test_runs_unchanged_on_real_data(request, run_notebook, fixture, target, fil
     assert "Contacting the" not in out  # the ground-truth campaigns did not run
 
 
-def test_runs_with_another_seed_and_costs(run_notebook):
+def test_runs_with_another_seed_and_costs(run_notebook, stream_text):
     """A different seed and cost model runs through every check and uses the new costs."""
-    out = _stdout(
+    out = stream_text(
         run_notebook(
             NOTEBOOK,
             seed=7,

@@ -130,7 +130,7 @@ class Question:
         if self.checker is not None:
             message = self.checker(answer, expected, **context)
         else:
-            message = _compare_numbers(answer, expected, rtol=self.rtol, atol=self.atol)
+            message = compare_numbers(answer, expected, rtol=self.rtol, atol=self.atol)
         if message is None:
             return Feedback(CORRECT, "Correct", "Well done.")
         return Feedback(INCORRECT, "Not quite", message)
@@ -153,8 +153,16 @@ class Question:
         return Feedback("solution", "Solution", self.solution_text)
 
 
-def _compare_numbers(answer: Any, expected: float, *, rtol: float, atol: float) -> str | None:
-    """Compare a numeric answer; say too high / too low / not a number, never the value."""
+def compare_numbers(answer: Any, expected: float, *, rtol: float, atol: float) -> str | None:
+    """Compare a numeric answer; say too high / too low / not a number, never the value.
+
+    The default check of every numeric :class:`Question`; a custom ``checker`` that first
+    transforms an answer (rounds it, picks a field) calls it for the comparison.
+
+    Returns:
+        ``None`` when ``answer`` is within the tolerances of ``expected``, otherwise a message
+        that says what is wrong without giving the expected value away.
+    """
     if isinstance(answer, bool) or (
         not isinstance(answer, int | float) and not hasattr(answer, "__float__")
     ):

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import samplesize_proportions_2indep_onetail
 
-from mlsd.exercises import Question, _compare_numbers, register
+from mlsd.exercises import Question, compare_numbers, register
 
 KEY = "ch02-ab"
 
@@ -61,7 +61,7 @@ def _check_sample_size(
     )
     if _close(value, one_sided, 0.02):
         return "That is the size for a one-sided test; the design is two-sided (use alpha / 2)."
-    return _compare_numbers(value, expected, rtol=0.02, atol=0.0)
+    return compare_numbers(value, expected, rtol=0.02, atol=0.0)
 
 
 SAMPLE_SIZE = register(
@@ -121,7 +121,7 @@ def _check_srm_p(answer: Any, expected: float, *, counts: Any, designed_shares: 
             "That is the p-value against an equal split; this experiment was designed with "
             "`designed_shares`."
         )
-    return _compare_numbers(value, expected, rtol=0.01, atol=0.0)
+    return compare_numbers(value, expected, rtol=0.01, atol=0.0)
 
 
 SRM_P = register(
@@ -197,7 +197,7 @@ def _check_rel_lift(
             "That averages each user's take-rate; take-rate is a ratio of sums: all quality "
             "plays over all recommendations shown, per arm."
         )
-    return _compare_numbers(value, expected, rtol=0.005, atol=0.0)
+    return compare_numbers(value, expected, rtol=0.005, atol=0.0)
 
 
 TAKE_RATE_LIFT = register(
