@@ -19,9 +19,15 @@ Q = Question(
 
 
 def test_placeholder_means_not_attempted():
-    """The `...` placeholder (and None) is reported as not attempted, not as wrong."""
+    """The `...` placeholder is reported as not attempted, not as wrong."""
     assert Q.check(..., x=3).kind == NOT_ATTEMPTED
-    assert Q.check(None, x=3).kind == NOT_ATTEMPTED
+
+
+def test_none_gets_its_own_message():
+    """`None` (a function without `return`) is wrong, and the message says why."""
+    feedback = Q.check(None, x=3)
+    assert feedback.kind == INCORRECT
+    assert "return" in feedback.text
 
 
 def test_right_answer_is_correct_within_tolerance():
@@ -91,3 +97,82 @@ def test_setup_check_busy_weeks_question():
     assert "factor of 100" in q.check(60, draws=draws, threshold=270).text
     assert q.check(3, draws=draws, threshold=270).kind == INCORRECT
     assert q.check(..., draws=draws, threshold=270).kind == NOT_ATTEMPTED
+
+
+def test_not_attempted_names_the_questions_own_label():
+    """'Not attempted' points at this question's hint (`q3.hint()`), not always `q1`."""
+    q = Question("t.label", "Double x.", solve=lambda x: 2 * x, label="q3")
+    assert "q3.hint()" in q.check(..., x=1).text
+
+
+def test_a_listed_mistake_gets_its_own_message_and_not_the_answer():
+    """An answer equal to a known wrong method's result is told what went wrong."""
+    from mlsd.exercises import Mistake
+
+    q = Question(
+        "t.mistake",
+        "Share of x above 2.",
+        solve=lambda x: sum(v > 2 for v in x) / len(x),
+        mistakes=[Mistake("You divided by the wrong count.", lambda x: sum(v > 2 for v in x) / 10)],
+    )
+    x = [1, 2, 3, 4]
+    assert q.check(0.5, x=x).correct
+    wrong = q.check(0.2, x=x)
+    assert wrong.kind == INCORRECT and wrong.text == "You divided by the wrong count."
+    assert "0.5" not in wrong.text
+    assert q.check(0.9, x=x).text == "Your answer is too high."
+
+
+def test_a_mistake_that_coincides_with_the_answer_is_ignored():
+    """A wrong method that happens to give the right number cannot turn a right answer wrong."""
+    from mlsd.exercises import Mistake
+
+    q = Question("t.coincide", "x", solve=lambda: 1.0, mistakes=[Mistake("m", lambda: 1.0)])
+    assert q.check(1.0).correct
+
+
+def test_units_off_by_1000_are_named():
+    """Milliseconds for seconds (a factor of 1,000) gets a units hint."""
+    assert "1,000" in Q.check(6_000, x=3).text
+
+
+def test_choice_question_gives_each_options_reason():
+    """A wrong letter gets that option's reason; the right one is accepted in any case."""
+    from mlsd.exercises import ChoiceQuestion
+
+    q = ChoiceQuestion(
+        "t.choice",
+        "Pick",
+        solve=lambda: "b",
+        options={"a": "regression", "b": "classification"},
+        reasons={"a": "A number of days is not what the campaign decides on.", "b": "Yes."},
+    )
+    assert q.check(" B ").correct
+    assert q.check("a").text.startswith("A number of days")
+    assert "one letter" in q.check("regression").text
+    assert q.check(...).kind == NOT_ATTEMPTED
+
+
+def test_function_question_calls_the_learners_function_on_its_own_cases():
+    """A function is called on the checker's cases; None, errors and known mistakes are named."""
+    from mlsd.exercises import FunctionQuestion, Mistake
+
+    q = FunctionQuestion(
+        "t.fn",
+        "Write mean_above(x, t).",
+        solve=lambda x, t: sum(v > t for v in x) / len(x),
+        cases=lambda: [([1, 2, 3], 1), ([5, 5], 6)],
+        mistakes=[Mistake("Use > t, not >= t.", lambda x, t: sum(v >= t for v in x) / len(x))],
+    )
+
+    def placeholder(x, t): ...
+
+    def no_return(x, t):
+        sum(v > t for v in x) / len(x)
+
+    assert q.check(placeholder).kind == NOT_ATTEMPTED
+    assert "forget `return`" in q.check(no_return).text
+    assert q.check(lambda x, t: sum(v >= t for v in x) / len(x)).text == "Use > t, not >= t."
+    assert "raised ZeroDivisionError" in q.check(lambda x, t: 1 / 0).text
+    assert "a different result" in q.check(lambda x, t: 0.0).text
+    assert q.check(lambda x, t: sum(v > t for v in x) / len(x)).correct

@@ -45,8 +45,63 @@ def test_marked_lines_become_placeholders(source, expected):
 
 def test_a_marked_line_that_is_not_an_assignment_is_refused():
     """A marker on a line that is not `name = ...` fails loudly instead of leaking the answer."""
-    with pytest.raises(ValueError, match="must be `name = expression"):
+    with pytest.raises(ValueError, match="must be one complete assignment"):
         student.learner_source("print(secret)  # SOLUTION", where="nb cell 3")
+
+
+@pytest.mark.parametrize("marker", ["# solution", "# Solution", "#SOLUTION", "#  SoLuTiOn"])
+def test_markers_match_in_any_case(marker):
+    """`# solution` in any case is a marker: the answer never reaches the learner edition."""
+    out = student.learner_source(f"answer = 6 * 7  {marker}")
+    assert out == "answer = ...  # your answer here"
+
+
+@pytest.mark.parametrize(
+    "source, line",
+    [
+        ("answer = (\n    6 * 7\n)  # SOLUTION", 3),  # the closing line of a long statement
+        ("answer = (  # SOLUTION\n    6 * 7\n)", 1),  # the first line of a long statement
+        ("total = f(\n    x = 3  # SOLUTION\n)", 2),  # an assignment-looking keyword argument
+        ("answer = 42  # SOLUTION: the meaning", 1),  # the marker does not end the line
+    ],
+)
+def test_a_marker_on_part_of_a_statement_is_refused_with_its_line(source, line):
+    """A marker that is not on one whole assignment is refused, naming the cell and line."""
+    with pytest.raises(ValueError, match=rf"nb cell 4, line {line}:"):
+        student.learner_source(source, where="nb cell 4")
+
+
+def test_a_solution_block_becomes_one_placeholder_line_at_its_indentation():
+    """`# BEGIN SOLUTION` ... `# END SOLUTION` inside a function leaves `...` as its body."""
+    source = (
+        "def churn_rate(days, censored):\n"
+        "    # BEGIN SOLUTION\n"
+        "    known = ~censored\n"
+        "    return (days[known] <= 60).mean()\n"
+        "    # END SOLUTION\n"
+        "q4.check(churn_rate)"
+    )
+    out = student.learner_source(source)
+    assert out == (
+        "def churn_rate(days, censored):\n    ...  # your answer here\nq4.check(churn_rate)"
+    )
+    compile(out, "learner", "exec")  # the learner edition is valid Python
+
+
+@pytest.mark.parametrize("source", ["# BEGIN SOLUTION\nx = 1", "x = 1\n# END SOLUTION"])
+def test_an_unbalanced_solution_block_is_refused(source):
+    """A BEGIN without END (or the reverse) is refused rather than guessed."""
+    with pytest.raises(ValueError, match="SOLUTION"):
+        student.learner_source(source)
+
+
+@pytest.mark.parametrize("tag", ["solution", "Solution", "SOLUTION"])
+def test_solution_tags_match_in_any_case(tag):
+    """A cell tagged `Solution` is dropped like one tagged `solution`."""
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("secret = 42", metadata={"tags": [tag]})]
+    )
+    assert student.learner_notebook(nb).cells == []
 
 
 def test_solution_cells_are_dropped_and_outputs_cleared():

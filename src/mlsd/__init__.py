@@ -19,6 +19,8 @@ _SUBMODULES = {
     "experiments",
     "plots",
     "exercises",
+    "economics",
+    "validation",
     "runner",
     "cli",
     "doctor",
