@@ -244,3 +244,14 @@ def test_anchors_into_markdown_resolve(doc):
         if path.suffix == ".md" and path.exists() and anchor not in _anchors(path):
             bad.append(target)
     assert not bad, bad
+
+
+DOLLAR = re.compile(r"\$\s?-?\d")
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=[d.relative_to(paths.ROOT).as_posix() for d in DOCS])
+def test_no_dollar_sign_before_a_digit(doc):
+    """Money in the guides reads "USD 86.61": GitHub and JupyterLab typeset `$...$` as math."""
+    hits = [m.group(0) for m in DOLLAR.finditer(doc.read_text())]
+    assert not hits, hits
+    assert DOLLAR.search("costs $5 a month") and not DOLLAR.search("USD 5 and $x$")
