@@ -196,7 +196,11 @@ def find_section(all_sections: list[Section], ref: str) -> Section | None:
     if m:
         return next((s for s in all_sections if s.number == int(m.group(1))), None)
     key = _normalise(ref)
-    return next((s for s in all_sections if _normalise(s.heading).startswith(key)), None)
+    for s in all_sections:
+        unnumbered = NUMBERED.sub("", s.heading)  # "3. The label..." is found as "The label"
+        if _normalise(s.heading).startswith(key) or _normalise(unnumbered).startswith(key):
+            return s
+    return None
 
 
 def parameter_names(notebook: Path) -> set[str]:
