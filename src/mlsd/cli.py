@@ -64,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
 
     student = sub.add_parser("student", help="write learner editions (solutions removed)")
     student.add_argument("--out", default=None, help="folder to write to (default: runs/learner)")
+
+    from mlsd import guides
+
+    guides.add_parser(sub)  # mlsd guide-times
     return parser
 
 
@@ -100,6 +104,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         for path in written:
             print(path)
         return EXIT_OK
+    if args.command == "guide-times":
+        from mlsd import guides
+
+        return guides.main(args)
     raise AssertionError(args.command)  # argparse rejects anything else
 
 

@@ -1,0 +1,366 @@
+"""The guides' generated tables: two-hour plans from the notebooks' marks, run times from a run."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from mlsd import cli, guides, paths
+
+SESSION_1 = guides.SESSIONS[0]
+#: Every lesson notebook (the set-up check of ch00 is not a lesson and has no plan).
+LESSON_NOTEBOOKS = sorted(
+    nb for nb in paths.NOTEBOOKS.glob("ch*/*.ipynb") if not nb.parent.name.startswith("ch00")
+)
+SESSION_1_NOTEBOOKS = [nb for nb in LESSON_NOTEBOOKS if nb.parent.name in SESSION_1.chapters]
+
+
+def _live_minutes_by_regex(notebook: Path) -> int:
+    """Sum of the Live marks, read straight from the JSON (independent of mlsd.guides)."""
+    total = 0
+    for cell in json.loads(notebook.read_text())["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        total += sum(int(n) for n in re.findall(r"^\*Live: (\d+) min\.\*$", src, re.M))
+    return total
+
+
+# ---------------------------------------------------------------- the real notebooks and guides
+
+
+def test_session_1_has_lesson_notebooks():
+    """Session 1's chapters have the four lesson notebooks the guides plan."""
+    assert [nb.stem for nb in SESSION_1_NOTEBOOKS] == [
+        "01-churn-in-dollars",
+        "02-latency-vs-throughput",
+        "01-framing-ml-problems",
+        "02-ab-test-analysis",
+    ]
+
+
+@pytest.mark.parametrize("notebook", LESSON_NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_section_of_a_lesson_notebook_is_marked(notebook):
+    """Each `##` section has `*Live: N min.*` or `*Self-study: N min.*` right under its heading."""
+    assert guides.missing_marks([notebook]) == []
+
+
+def test_session_1_fits_in_two_hours_with_its_fixed_blocks():
+    """Live sections plus welcome, break, open Q&A and a discussion block per chapter <= 120."""
+    live = sum(_live_minutes_by_regex(nb) for nb in SESSION_1_NOTEBOOKS)
+    fixed = guides.WELCOME_MIN + guides.BREAK_MIN + guides.QA_MIN
+    fixed += guides.DISCUSSION_MIN * len(SESSION_1.chapters)
+    assert guides.DISCUSSION_MIN >= 10
+    assert live + fixed <= guides.SESSION_MIN, f"{live} live + {fixed} fixed minutes"
+    plans = guides.session_plan(SESSION_1)
+    assert guides.session_total(plans) == live + fixed
+
+
+@pytest.mark.parametrize("chapter", SESSION_1.chapters)
+def test_committed_plan_is_what_the_command_writes(chapter):
+    """The guide's plan block is exactly `mlsd guide-times`'s output for the current notebooks."""
+    text = (paths.CHAPTERS / f"{chapter}.md").read_text()
+    committed = guides.committed_block(text, "plan")
+    assert committed is not None, "no <!-- mlsd:plan start --> ... end --> block"
+    assert "written by `mlsd guide-times`" in committed.splitlines()[0]
+    assert committed == guides.render_plan(chapter), (
+        "out of date: run `mlsd guide-times --plan-only`"
+    )
+
+
+@pytest.mark.parametrize("chapter", SESSION_1.chapters)
+def test_committed_run_times_come_from_a_manifest(chapter):
+    """The run-time table names its manifest and commit, lists the guide's notebooks, unedited."""
+    text = (paths.CHAPTERS / f"{chapter}.md").read_text()
+    committed = guides.committed_block(text, "run-times")
+    assert committed is not None, "no <!-- mlsd:run-times start --> ... end --> block"
+    assert "written by `mlsd guide-times`" in committed.splitlines()[0]
+    data = guides.embedded_times_data(text)
+    assert re.fullmatch(r"[0-9a-f]{40}", data["commit"]), data["commit"]
+    assert re.fullmatch(r"runs/[^/]+/manifest\.json", data["manifest"]), data["manifest"]
+    for key in data["durations_s"]:
+        assert (paths.ROOT / key).is_file(), key
+    expected = {
+        f"notebooks/{chapter}/{nb.name}" for nb in (paths.NOTEBOOKS / chapter).glob("*.ipynb")
+    }
+    assert set(data["durations_s"]) == expected
+    assert committed == guides.render_times(data), "hand-edited: run `mlsd guide-times`"
+    linked = set(re.findall(r"\]\(\.\./(notebooks/[^)]+\.ipynb)\)", committed))
+    assert linked == expected
+
+
+# ---------------------------------------------------------------- the command on a drafting copy
+
+
+def _notebook(path: Path, title: str, sections: list[tuple[str, str | None]], params=("seed",)):
+    """Write a small notebook: a title cell, a parameters cell, then (heading, mark) sections."""
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": f"# {title}: a subtitle"},
+        {
+            "cell_type": "code",
+            "metadata": {"tags": ["parameters"]},
+            "source": "\n".join(f"{p}: int = 1  # help" for p in params),
+            "outputs": [],
+            "execution_count": None,
+        },
+    ]
+    for heading, mark in sections:
+        body = f"## {heading}\n" + (f"{mark}\n" if mark else "") + "\nText about offers."
+        cells.append({"cell_type": "markdown", "metadata": {}, "source": body})
+        cells.append(
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "source": "x = 1",
+                "outputs": [],
+                "execution_count": None,
+            }
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    )
+
+
+GUIDE = """# Guide
+
+## Agenda
+
+<!-- mlsd:plan start -->
+<!-- mlsd:plan end -->
+
+### Run times
+
+<!-- mlsd:run-times start -->
+<!-- mlsd:run-times end -->
+
+## Facilitator notes
+
+### Change live
+
+| notebook | change | plan | what it shows |
+|---|---|---|---|
+| churn | `offer_cost_usd = 20` (default 10) | {plan} | fewer contacts |
+| churn | `seed = 7` | | other numbers |
+
+### Where participants get stuck
+"""
+
+
+@pytest.fixture
+def draft(tmp_path):
+    """A drafting copy: session 1's two chapters, one notebook each, and two guides."""
+    nbs, chapters = tmp_path / "notebooks", tmp_path / "chapters"
+    _notebook(
+        nbs / "ch01-overview" / "01-churn-in-dollars.ipynb",
+        "Churn prediction in dollars",
+        [
+            ("1. The business", "*Live: 20 min.*"),
+            ("2. Theory", "*Self-study: 15 min.*"),
+            ("Exercises", "*Self-study: 25 min.*"),
+        ],
+        params=("seed", "offer_cost_usd"),
+    )
+    _notebook(
+        nbs / "ch02-ml-systems-design" / "01-framing-ml-problems.ipynb",
+        "Framing ML problems",
+        [("A goal is not an objective", "*Live: 30 min.*")],
+    )
+    chapters.mkdir()
+    for chapter in SESSION_1.chapters:
+        plan = "2 min at *1. The business*" if chapter == "ch01-overview" else ""
+        guide = GUIDE.format(plan=plan)
+        if chapter != "ch01-overview":
+            guide = guide.split("### Change live")[0]
+        (chapters / f"{chapter}.md").write_text(guide)
+    return nbs, chapters
+
+
+def test_plan_rows_and_clock_on_a_drafting_copy(draft):
+    """The plan lists fixed blocks and live sections on one clock; self-study is homework."""
+    nbs, chapters = draft
+    changed = guides.update_guides(None, notebooks_root=nbs, chapters_root=chapters)
+    assert len(changed) == 2
+    ch1 = (chapters / "ch01-overview.md").read_text()
+    ch2 = (chapters / "ch02-ml-systems-design.md").read_text()
+    assert "| 0:00 | 10 | welcome and logistics |" in ch1
+    assert (
+        "| 0:10 | 20 | live | [Churn](../notebooks/ch01-overview/01-churn-in-dollars.ipynb)" in ch1
+    )
+    assert "| | (2) | live change (within the row above) | `offer_cost_usd = 20`" in ch1.replace(
+        "|  |", "| |"
+    )
+    assert "| 0:30 | 10 | discussion |" in ch1
+    assert "| 0:40 | 10 | break |" in ch1
+    assert "| 0:50 | 30 | live |" in ch2
+    assert "| 1:20 | 10 | discussion |" in ch2
+    assert "| 1:30 | 10 | open Q&A |" in ch2
+    assert "| 1:40 | | end | |" in ch2
+    assert "Session 1 is 100 minutes, at most 120" in ch1
+    assert "*2. Theory* | 15 |" in ch1 and "*Exercises* | 25 |" in ch1
+    assert "Self-study in this chapter: 40 minutes." in ch1
+    # A second run, and a dry run, find nothing to change.
+    assert guides.update_guides(None, notebooks_root=nbs, chapters_root=chapters) == []
+    assert guides.update_guides(None, notebooks_root=nbs, chapters_root=chapters, write=False) == []
+
+
+def test_dry_run_reports_and_writes_nothing(draft):
+    """With write=False (`--check`) the out-of-date guides are named and left as they were."""
+    nbs, chapters = draft
+    before = {p: p.read_text() for p in chapters.glob("*.md")}
+    changed = guides.update_guides(None, notebooks_root=nbs, chapters_root=chapters, write=False)
+    assert sorted(p.name for p in changed) == ["ch01-overview.md", "ch02-ml-systems-design.md"]
+    assert {p: p.read_text() for p in chapters.glob("*.md")} == before
+
+
+def test_over_two_hours_is_refused_and_nothing_written(draft):
+    """A session whose live marks push it past 120 minutes is refused; no guide changes."""
+    nbs, chapters = draft
+    _notebook(
+        nbs / "ch02-ml-systems-design" / "01-framing-ml-problems.ipynb",
+        "Framing ML problems",
+        [("A goal is not an objective", "*Live: 51 min.*")],
+    )
+    before = {p: p.read_text() for p in chapters.glob("*.md")}
+    with pytest.raises(ValueError, match=r"takes 121 min, more than 120"):
+        guides.update_guides(None, notebooks_root=nbs, chapters_root=chapters)
+    assert {p: p.read_text() for p in chapters.glob("*.md")} == before
+
+
+@pytest.mark.parametrize(
+    ("mark", "ok"),
+    [
+        ("*Live: 5 min.*", True),
+        ("*Self-study: 12 min.*", True),
+        ("*Live: 5 minutes*", False),
+        ("Live: 5 min.", False),
+        ("*live: 5 min.*", False),
+        (None, False),
+    ],
+)
+def test_mark_format(tmp_path, mark, ok):
+    """Only the exact `*Live: N min.*` / `*Self-study: N min.*` line counts as a mark."""
+    nb = tmp_path / "ch01-overview" / "01-x.ipynb"
+    _notebook(nb, "X", [("1. A section", mark)])
+    missing = guides.missing_marks([nb])
+    assert (missing == []) is ok, missing
+    if not ok:
+        assert missing == ["notebooks/ch01-overview/01-x.ipynb: '## 1. A section'"]
+
+
+def test_missing_mark_is_named_before_anything_is_written(draft):
+    """A section without a mark stops the command with its notebook and heading."""
+    nbs, chapters = draft
+    _notebook(
+        nbs / "ch02-ml-systems-design" / "01-framing-ml-problems.ipynb",
+        "Framing ML problems",
+        [("A goal is not an objective", None)],
+    )
+    with pytest.raises(ValueError, match=r"01-framing-ml-problems.ipynb: '## A goal"):
+        guides.update_guides(None, notebooks_root=nbs, chapters_root=chapters)
+
+
+def test_live_change_longer_than_its_section_is_refused(draft):
+    """A live change that needs more minutes than its section has is refused."""
+    nbs, chapters = draft
+    guide = chapters / "ch01-overview.md"
+    guide.write_text(guide.read_text().replace("2 min at", "21 min at"))
+    with pytest.raises(ValueError, match=r"take 21 min, more than the section's 20"):
+        guides.update_guides(None, notebooks_root=nbs, chapters_root=chapters)
+
+
+def test_live_change_on_an_unknown_parameter_is_refused(draft):
+    """A planned live change must set a parameter the notebook declares."""
+    nbs, chapters = draft
+    guide = chapters / "ch01-overview.md"
+    guide.write_text(guide.read_text().replace("`offer_cost_usd = 20`", "`offer_cost = 20`"))
+    with pytest.raises(ValueError, match=r"'offer_cost'.* is not a parameter"):
+        guides.update_guides(None, notebooks_root=nbs, chapters_root=chapters)
+
+
+def test_missing_markers_are_named(draft):
+    """A guide without the marker comments is named, with the lines to add."""
+    nbs, chapters = draft
+    guide = chapters / "ch02-ml-systems-design.md"
+    guide.write_text("# Guide without markers\n")
+    with pytest.raises(ValueError, match=r"ch02-ml-systems-design.md has no plan markers"):
+        guides.update_guides(None, notebooks_root=nbs, chapters_root=chapters)
+
+
+def _manifest(tmp_path, nbs, **entry) -> Path:
+    notebooks = [
+        {
+            "path": f"notebooks/{p.parent.name}/{p.name}",
+            "status": "ok",
+            "duration_s": 12.34,
+            "overrides": {},
+            **entry,
+        }
+        for p in sorted(nbs.rglob("*.ipynb"))
+    ]
+    manifest = {
+        "git": {"commit": "a" * 40, "dirty": False},
+        "python": "3.11.7",
+        "cpu_count": 2,
+        "jobs": 1,
+        "started_utc": "2026-12-01T10:00:00+00:00",
+        "finished_utc": "2026-12-01T10:01:00+00:00",
+        "notebooks": notebooks,
+    }
+    path = tmp_path / "runs" / "20261201T100000Z" / "manifest.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(manifest))
+    return path
+
+
+def test_run_times_from_a_manifest(draft, tmp_path):
+    """The run-time table states the manifest's commit, date and each notebook's seconds."""
+    nbs, chapters = draft
+    manifest = _manifest(tmp_path, nbs)
+    guides.update_guides(manifest, notebooks_root=nbs, chapters_root=chapters)
+    text = (chapters / "ch01-overview.md").read_text()
+    block = guides.committed_block(text, "run-times")
+    assert "kit commit `aaaaaaa`" in block
+    assert "2026-12-01 10:01 UTC" in block
+    # 12.34 s rounds to 12.3 s; twice that plus 15 s is under a minute.
+    assert "| 12.3 s | 1 minute |" in block
+    assert guides.render_times(guides.embedded_times_data(text)) == block
+
+
+def test_manifest_with_changed_parameters_is_refused(draft, tmp_path):
+    """Run times come from a default-parameter run; a run with overrides is refused."""
+    nbs, chapters = draft
+    manifest = _manifest(tmp_path, nbs, overrides={"seed": 7})
+    with pytest.raises(ValueError, match=r"changed parameters \{'seed': 7\}"):
+        guides.update_guides(manifest, notebooks_root=nbs, chapters_root=chapters)
+
+
+def test_room_minutes():
+    """Allowance for Run All: twice the measured time plus 15 s, rounded up to whole minutes."""
+    assert [guides.room_minutes(s) for s in (1.0, 22.5, 22.6, 60.0)] == [1, 1, 2, 3]
+
+
+def test_cli_names_a_missing_manifest(tmp_path, capsys):
+    """`mlsd guide-times --manifest` with no such file exits 2 and names the path."""
+    missing = tmp_path / "nope" / "manifest.json"
+    assert cli.main(["guide-times", "--manifest", str(missing)]) == cli.EXIT_USAGE
+    assert str(missing) in capsys.readouterr().err
+
+
+def test_find_section_by_number_or_by_heading(tmp_path):
+    """A guide names a section by its number, or by its heading's first words (numbered or not)."""
+    nb = tmp_path / "ch01-overview" / "01-x.ipynb"
+    _notebook(
+        nb,
+        "X",
+        [("1. The business", "*Live: 5 min.*"), ("2. The label is a decision", "*Live: 5 min.*")],
+    )
+    secs = guides.sections(nb)
+    assert guides.find_section(secs, "2. Anything").heading == "2. The label is a decision"
+    assert guides.find_section(secs, "The label is").heading == "2. The label is a decision"
+    assert guides.find_section(secs, '"The business"').heading == "1. The business"
+    assert guides.find_section(secs, "3. Missing") is None
+    assert guides.find_section(secs, "Nothing like it") is None
