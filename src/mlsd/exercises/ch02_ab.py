@@ -344,6 +344,12 @@ PEEKING_DECISION = register(
             "now. What do you recommend? Store the letter in `peeking_answer`."
         ),
         solve=lambda: "b",
+        hints=(
+            "Look at section 6's figure: what happens to the false-positive rate of an analyst "
+            "who stops at the first significant daily look?",
+            "A p-value means what it says only at the one look that was fixed in advance.",
+        ),
+        solution_text='```python\npeeking_answer = "b"\n```',
         options={
             "a": "Ship now: p = 0.03 is below alpha = 0.05, so the effect is real.",
             "b": "Keep the test running and read it once on day 14, as designed.",
