@@ -19,10 +19,14 @@ fix it made (both live in :mod:`mlsd.churn_csv`, one small function per step).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
 import math
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +42,7 @@ __all__ = [
     "CUSTOMER_NUMERIC",
     "CUSTOMER_TARGET",
     "SNAPSHOTS",
+    "DataError",
     "LoadReport",
     "check_manifest",
     "checksums",
@@ -49,6 +54,7 @@ __all__ = [
     "load_experiment",
     "load_request_trace",
     "manifest",
+    "sha256_file",
     "trace_truth",
     "verify_all",
 ]
@@ -250,8 +256,36 @@ def _render(name: str) -> tuple[bytes, dict[str, Any]]:
     return data, entry
 
 
+class DataError(Exception):
+    """A data-set file cannot be read or written; the message names the file and the problem.
+
+    ``mlsd data`` prints it as one line and exits 1.
+    """
+
+
+def _os_problem(err: OSError) -> str:
+    if err.errno == errno.ENOSPC:
+        return "the disk is full"
+    if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return "the folder is read-only" if err.errno == errno.EROFS else "permission denied"
+    return err.strerror or str(err)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write and flush one file to disk (so a rename after it publishes complete bytes)."""
+    with path.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
 def generate_all(out_dir: Path | str | None = None) -> list[Path]:
     """Generate every shipped snapshot, the manifest and the checksum file.
+
+    Nothing in ``out_dir`` changes until the whole set is written: the files go to a hidden
+    temporary folder inside it (the same disk), and only when every one is complete are
+    they renamed into place, the manifest last. A full disk or a read-only folder leaves
+    the old files as they were and no partial file behind.
 
     Args:
         out_dir: folder to write into; defaults to the kit's ``datasets/`` folder. Cards
@@ -260,33 +294,49 @@ def generate_all(out_dir: Path | str | None = None) -> list[Path]:
     Returns:
         The paths written: one CSV per snapshot, ``manifest.json`` and ``SHA256SUMS``.
 
+    Raises:
+        DataError: naming the folder or file, when it cannot be created or written (read-only
+            folder, full disk).
+
     Example:
         >>> import tempfile
         >>> written = generate_all(tempfile.mkdtemp())  # doctest: +SKIP
     """
     out = Path(out_dir) if out_dir is not None else paths.DATASETS
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    entries: dict[str, Any] = {}
-    for name in SNAPSHOTS:
-        data, entry = _render(name)
-        target = out / entry["file"]
-        target.write_bytes(data)
-        written.append(target)
-        entries[name] = entry
-    doc = {
-        "about": "Shipped data sets of the ML Systems Design Meetup Kit; "
-        "regenerate with `mlsd data generate`, check with `mlsd data verify`.",
-        "generated_with": {"numpy": np.__version__, "pandas": pd.__version__},
-        "datasets": entries,
-    }
-    manifest_path = out / MANIFEST_FILE
-    manifest_path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    sums_path = out / SUMS_FILE
-    sums_path.write_text(
-        "".join(f"{e['sha256']}  {e['file']}\n" for e in entries.values()), encoding="utf-8"
-    )
-    return [*written, manifest_path, sums_path]
+    try:  # before any heavy work: can we write here at all?
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".generate-", dir=out))
+    except OSError as err:
+        raise DataError(f"{out}: cannot write the data sets here: {_os_problem(err)}") from err
+    try:
+        files: dict[str, bytes] = {}
+        entries: dict[str, Any] = {}
+        for name in SNAPSHOTS:
+            data, entry = _render(name)
+            files[entry["file"]] = data
+            entries[name] = entry
+        doc = {
+            "about": "Shipped data sets of the ML Systems Design Meetup Kit; "
+            "regenerate with `mlsd data generate`, check with `mlsd data verify`.",
+            "generated_with": {"numpy": np.__version__, "pandas": pd.__version__},
+            "datasets": entries,
+        }
+        sums = "".join(f"{e['sha256']}  {e['file']}\n" for e in entries.values())
+        files[SUMS_FILE] = sums.encode("utf-8")
+        files[MANIFEST_FILE] = (json.dumps(doc, indent=2) + "\n").encode("utf-8")
+        for file, data in files.items():
+            try:
+                _write_file(staging / file, data)
+            except OSError as err:
+                raise DataError(
+                    f"{out / file}: not written, {_os_problem(err)}; the data sets in {out} "
+                    "are unchanged"
+                ) from err
+        for file in files:  # renames on one disk need no space; the manifest goes last
+            os.replace(staging / file, out / file)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out / file for file in files if file != SUMS_FILE] + [out / SUMS_FILE]
 
 
 def manifest(datasets_dir: Path | str | None = None) -> dict[str, Any]:
@@ -294,24 +344,79 @@ def manifest(datasets_dir: Path | str | None = None) -> dict[str, Any]:
 
     Raises:
         FileNotFoundError: when the manifest is missing (run ``mlsd data generate``).
+        DataError: naming the file, when it is not valid JSON (truncated, edited) or lacks
+            the ``datasets`` table with a ``file`` and ``sha256`` for each entry.
     """
     folder = Path(datasets_dir) if datasets_dir is not None else paths.DATASETS
     path = folder / MANIFEST_FILE
     if not path.exists():
         raise FileNotFoundError(f"{path}: no manifest; run `mlsd data generate` to create it")
-    return json.loads(path.read_text(encoding="utf-8"))
+    fix = "restore it with `git checkout -- datasets` or recreate it with `mlsd data generate`"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path}: is not UTF-8 text (byte {err.start:,}); {fix}") from err
+    except json.JSONDecodeError as err:
+        size = path.stat().st_size
+        raise DataError(
+            f"{path}: is not valid JSON ({err.msg} at line {err.lineno} column {err.colno}, "
+            f"{size:,} bytes: truncated or edited?); {fix}"
+        ) from err
+    except OSError as err:
+        raise DataError(f"{path}: cannot be read: {_os_problem(err)}") from err
+    entries = doc.get("datasets") if isinstance(doc, dict) else None
+    if not isinstance(entries, dict) or not all(
+        isinstance(e, dict) and {"file", "sha256"} <= e.keys() for e in entries.values()
+    ):
+        raise DataError(
+            f"{path}: has no `datasets` table with a `file` and `sha256` for each data set; {fix}"
+        )
+    return doc
 
 
-def checksums(datasets_dir: Path | str | None = None) -> dict[str, str]:
+def sha256_file(path: Path | str) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB chunks: the kit's one file checksum.
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "x.txt"
+        >>> _ = path.write_bytes(b"abc")
+        >>> sha256_file(path)[:16]
+        'ba7816bf8f01cfea'
+    """
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def checksums(
+    datasets_dir: Path | str | None = None, *, every_file: bool = False
+) -> dict[str, str]:
     """Return ``{file name: sha256}`` of the files the manifest lists, hashed as shipped.
 
     A listed file that is missing maps to ``"missing"``.
+
+    Args:
+        datasets_dir: the folder; defaults to the kit's ``datasets/``.
+        every_file: hash every file under the folder instead (cards, README and manifest
+            too), keyed by the path relative to it: what a run records to say which data
+            it read. No manifest is needed then; a missing folder gives ``{}``.
     """
     folder = Path(datasets_dir) if datasets_dir is not None else paths.DATASETS
+    if every_file:
+        if not folder.is_dir():
+            return {}
+        return {
+            p.relative_to(folder).as_posix(): sha256_file(p)
+            for p in sorted(folder.rglob("*"))
+            if p.is_file()
+        }
     out: dict[str, str] = {}
     for entry in manifest(folder)["datasets"].values():
         path = folder / entry["file"]
-        out[entry["file"]] = _sha256(path.read_bytes()) if path.exists() else "missing"
+        out[entry["file"]] = sha256_file(path) if path.exists() else "missing"
     return out
 
 
@@ -328,7 +433,7 @@ def check_manifest(datasets_dir: Path | str | None = None) -> list[tuple[str, bo
         if not path.exists():
             results.append((name, False, f"{entry['file']} is missing"))
             continue
-        digest = _sha256(path.read_bytes())
+        digest = sha256_file(path)
         if digest == entry["sha256"]:
             results.append((name, True, f"{entry['file']} sha256 {digest[:12]} matches"))
         else:
