@@ -123,6 +123,24 @@ def test_a_5000_character_path_gets_a_clear_message_not_an_oserror(tmp_path):
     assert str(tmp_path)[:20] in message
 
 
+def test_check_data_path_resolves_and_refuses_with_the_parameter_named(tmp_path):
+    """ "" passes, a relative path starts at root, and bad paths name the parameter."""
+    (tmp_path / "mine.csv").write_text("a,churn\n1,0\n")
+    assert churn_csv.check_data_path("data_path", "") == ""
+    assert churn_csv.check_data_path("data_path", "mine.csv", root=tmp_path) == str(
+        tmp_path / "mine.csv"
+    )
+    with pytest.raises(ValueError, match=r"^`data_path` does not exist: .*nope\.csv"):
+        churn_csv.check_data_path("data_path", "nope.csv", root=tmp_path)
+    with pytest.raises(ValueError, match="`data_path` is a folder"):
+        churn_csv.check_data_path("data_path", str(tmp_path))
+    with pytest.raises(
+        ValueError, match=r"`data_path` cannot be used: .*5,00\d characters"
+    ) as info:
+        churn_csv.check_data_path("data_path", "d/" + "x" * 5_000 + ".csv", root=tmp_path)
+    assert len(str(info.value)) < 400
+
+
 def test_a_folder_is_refused(tmp_path):
     """Passing a folder names it and says a file is needed."""
     with pytest.raises(ValueError, match="is a folder"):

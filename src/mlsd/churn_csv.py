@@ -40,6 +40,7 @@ __all__ = [
     "LoadReport",
     "Table",
     "TargetMapping",
+    "check_data_path",
     "describe",
     "drop_blank_target",
     "find_identifiers",
@@ -144,6 +145,49 @@ def _preview(values: Sequence[Any], limit: int = 8) -> str:
 
 
 # --------------------------------------------------------------------------- 1. read
+
+
+def check_data_path(name: str, value: str, *, root: Path | str | None = None) -> str:
+    """Check a notebook's data-file parameter and return it as an absolute path.
+
+    ``""`` (use the shipped data) is returned as is. A relative path starts at ``root``
+    (default: the kit's root folder), because the kernel may run in any folder; ``~`` is
+    the home folder.
+
+    Raises:
+        ValueError: naming the parameter and (a prefix of) the value, when the path is too
+            long for the system, does not exist, or is a folder.
+
+    Example:
+        >>> check_data_path("data_path", "")
+        ''
+    """
+    if value == "":
+        return value
+    allowed = "'' for the shipped data, or the path of a CSV/TSV file"
+    if not isinstance(value, str):
+        raise ValueError(f"`{name}` must be a path (text), got {value!r}. Allowed: {allowed}.")
+    if root is None:
+        from mlsd import paths
+
+        root = paths.ROOT
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = Path(root) / path
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+    except OSError as err:
+        raise ValueError(
+            f"`{name}` cannot be used: {_show_path(value)!r} ({err.strerror or err}). "
+            f"Allowed: {allowed}, each folder name at most 255 characters."
+        ) from err
+    if not exists or is_dir:
+        problem = "is a folder" if is_dir else "does not exist"
+        raise ValueError(
+            f"`{name}` {problem}: {_show_path(path)!r}. Allowed: {allowed} "
+            "(a relative path starts at the kit's root folder)."
+        )
+    return str(path)
 
 
 @dataclass(frozen=True)
