@@ -23,7 +23,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from mlsd import cli, datasets, doctor, paths
+from mlsd import cli, datasets, doctor, paths, simulate
 
 SNAPSHOT_FILES = {
     "customers": "customers.csv",
@@ -153,6 +153,23 @@ def test_customer_feature_constants_exclude_labels_and_truth():
     assert all(pd.api.types.is_numeric_dtype(customers[c]) for c in datasets.CUSTOMER_NUMERIC)
     assert all(pd.api.types.is_string_dtype(customers[c]) for c in datasets.CUSTOMER_CATEGORICAL)
     assert customers["churn_reason"].isna().sum() == customers["censored"].sum()
+
+
+def test_the_one_customer_schema_describes_what_the_generator_makes():
+    """simulate.CUSTOMER_SCHEMA gives make_customers' columns in order, each of its kind."""
+    frame = simulate.make_customers(300, seed=5)
+    assert list(frame.columns) == list(simulate.CUSTOMER_SCHEMA) == simulate.CUSTOMER_COLUMNS
+    assert datasets.SNAPSHOTS["customers"].types is simulate.CUSTOMER_SCHEMA
+    checks = {
+        "str": pd.api.types.is_string_dtype,
+        "date": pd.api.types.is_datetime64_dtype,
+        "int": pd.api.types.is_integer_dtype,
+        "float": pd.api.types.is_float_dtype,
+    }
+    for col, kind in simulate.CUSTOMER_SCHEMA.items():
+        assert checks[kind](frame[col]), (col, kind, frame[col].dtype)
+    assert not frame["churn_reason"].eq("None").any()
+    assert frame["churn_reason"].isna().sum() == frame["censored"].sum() > 0
 
 
 def test_gradient_boosting_beats_logistic_regression_on_customers():
