@@ -5,11 +5,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# A separate venv with the lowest versions pyproject.toml allows (make test-lowest).
+LOWEST := .venv-lowest
 JOBS   ?= 2
 # JupyterLab refuses to run as root without this flag (containers, CI, Binder-like boxes).
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: help setup run test lab lint format bench student doctor data-verify clean
+.PHONY: help setup run test test-lowest lab lint format bench student doctor data-verify clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -27,6 +29,15 @@ run: $(STAMP)  ## execute every notebook into runs/<timestamp>/ (HTML, index.htm
 
 test: $(STAMP)  ## the whole test suite: unit, notebooks (nbval), CLI, hygiene, offline
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+
+test-lowest:  ## unit tests and data verify with the lowest allowed versions, in .venv-lowest
+	rm -rf $(LOWEST)
+	$(PYTHON) -m venv $(LOWEST)
+	$(LOWEST)/bin/python -m pip install --quiet --disable-pip-version-check uv
+	$(LOWEST)/bin/uv pip install --python $(LOWEST)/bin/python --quiet --compile-bytecode \
+		--resolution lowest-direct -e '.[test]'
+	$(LOWEST)/bin/python -m pytest -n $(JOBS) -p no:cacheprovider -m "not notebook" tests
+	$(LOWEST)/bin/mlsd data verify
 
 lab: $(STAMP)  ## JupyterLab on 127.0.0.1 with token authentication, opened at notebooks/
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks --no-browser $(ALLOW_ROOT)
@@ -53,5 +64,5 @@ data-verify: $(STAMP)  ## regenerate every shipped dataset and compare byte for 
 	$(BIN)/mlsd data verify
 
 clean:  ## remove .venv, runs/ and caches (never notebooks/ or datasets/)
-	rm -rf $(VENV) runs .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LOWEST) runs .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -12,6 +12,11 @@ from mlsd import paths
 collect_ignore_glob = ["fixtures/*"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
+#: Real churn data sets beside the project (../shared/data), never shipped with it; tests
+#: that need them skip when absent. benchmarks/bench_data.py imports these two paths.
+SHARED_DATA = paths.ROOT.parent / "shared" / "data"
+TELCO_CSV = SHARED_DATA / "ibm-telco-churn" / "Telco-Customer-Churn.csv"
+PMLB_CHURN_TSV = SHARED_DATA / "pmlb-churn" / "churn.tsv.gz"
 
 
 @pytest.fixture
@@ -22,17 +27,17 @@ def fixtures_dir() -> Path:
 @pytest.fixture
 def telco_csv() -> Path:
     """The IBM Telco churn CSV in ../shared/data, or skip when it is absent."""
-    if not paths.TELCO_CSV.exists():
-        pytest.skip(f"real data set not present at {paths.TELCO_CSV} (needs ../shared/data)")
-    return paths.TELCO_CSV
+    if not TELCO_CSV.exists():
+        pytest.skip(f"real data set not present at {TELCO_CSV} (needs ../shared/data)")
+    return TELCO_CSV
 
 
 @pytest.fixture
 def pmlb_churn_tsv() -> Path:
     """The PMLB churn TSV (gzip) in ../shared/data, or skip when it is absent."""
-    if not paths.PMLB_CHURN_TSV.exists():
-        pytest.skip(f"real data set not present at {paths.PMLB_CHURN_TSV} (needs ../shared/data)")
-    return paths.PMLB_CHURN_TSV
+    if not PMLB_CHURN_TSV.exists():
+        pytest.skip(f"real data set not present at {PMLB_CHURN_TSV} (needs ../shared/data)")
+    return PMLB_CHURN_TSV
 
 
 @pytest.fixture

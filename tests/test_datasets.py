@@ -7,6 +7,8 @@ import gzip
 import hashlib
 import json
 import shutil
+import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +23,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from mlsd import datasets, paths
+from mlsd import cli, datasets, doctor, paths, simulate
 
 SNAPSHOT_FILES = {
     "customers": "customers.csv",
@@ -151,6 +153,23 @@ def test_customer_feature_constants_exclude_labels_and_truth():
     assert all(pd.api.types.is_numeric_dtype(customers[c]) for c in datasets.CUSTOMER_NUMERIC)
     assert all(pd.api.types.is_string_dtype(customers[c]) for c in datasets.CUSTOMER_CATEGORICAL)
     assert customers["churn_reason"].isna().sum() == customers["censored"].sum()
+
+
+def test_the_one_customer_schema_describes_what_the_generator_makes():
+    """simulate.CUSTOMER_SCHEMA gives make_customers' columns in order, each of its kind."""
+    frame = simulate.make_customers(300, seed=5)
+    assert list(frame.columns) == list(simulate.CUSTOMER_SCHEMA) == simulate.CUSTOMER_COLUMNS
+    assert datasets.SNAPSHOTS["customers"].types is simulate.CUSTOMER_SCHEMA
+    checks = {
+        "str": pd.api.types.is_string_dtype,
+        "date": pd.api.types.is_datetime64_dtype,
+        "int": pd.api.types.is_integer_dtype,
+        "float": pd.api.types.is_float_dtype,
+    }
+    for col, kind in simulate.CUSTOMER_SCHEMA.items():
+        assert checks[kind](frame[col]), (col, kind, frame[col].dtype)
+    assert not frame["churn_reason"].eq("None").any()
+    assert frame["churn_reason"].isna().sum() == frame["censored"].sum() > 0
 
 
 def test_gradient_boosting_beats_logistic_regression_on_customers():
@@ -312,3 +331,120 @@ def test_load_churn_csv_expands_the_home_folder(tmp_path, monkeypatch):
     frame, report = datasets.load_churn_csv("~/mine.csv", target="churn")
     assert frame["churn"].tolist() == [1, 0, 0, 1]
     assert report.target == "churn"
+
+
+# --------------------------------------------------------------------------- safe writing
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 1 MB tmpfs at tmp_path/disk (smaller than the data sets), or skip where mount fails."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mount = shutil.which("mount")
+    done = mount and subprocess.run(
+        [mount, "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True
+    )
+    if not done or done.returncode != 0:
+        pytest.skip("mounting a small tmpfs is not allowed here (needs root in a container)")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+def _old_data(folder: Path) -> dict[str, bytes]:
+    """Put a small 'previous generation' into folder; return its files' bytes by name."""
+    old = {
+        "customers.csv": b"customer_id,churned_30d\nC1,0\n",
+        "manifest.json": (paths.DATASETS / "manifest.json").read_bytes(),
+        "customers.md": b"# customers (a hand-written card)\n",
+    }
+    for name, data in old.items():
+        (folder / name).write_bytes(data)
+    return old
+
+
+def _one_line_error(capsys) -> str:
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert "Traceback" not in captured.err
+    return lines[0]
+
+
+def test_generate_on_a_full_disk_leaves_the_old_data_and_no_partial_file(small_disk, capsys):
+    """Disk full: one line naming the file, exit 1, old files byte-identical, nothing else."""
+    old = _old_data(small_disk)
+    code = cli.main(["data", "generate", "--out", str(small_disk)])
+    line = _one_line_error(capsys)
+    assert code == 1
+    assert "disk is full" in line and str(small_disk) in line and ".csv" in line, line
+    assert {p.name: p.read_bytes() for p in small_disk.iterdir()} == old
+    assert shutil.disk_usage(small_disk).used < 64 * 1024, "temporary files were left behind"
+
+
+def test_generate_into_a_read_only_folder_is_refused_in_one_line(small_disk, capsys):
+    """A read-only datasets folder: one line naming it, exit 1, before any generation."""
+    old = _old_data(small_disk)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    start = time.perf_counter()
+    code = cli.main(["data", "generate", "--out", str(small_disk)])
+    elapsed = time.perf_counter() - start
+    line = _one_line_error(capsys)
+    assert code == 1
+    assert "read-only" in line and str(small_disk) in line, line
+    assert {p.name: p.read_bytes() for p in small_disk.iterdir()} == old
+    assert elapsed < 1.0, f"refused only after {elapsed:.1f} s of generation"
+
+
+def test_generate_all_leaves_no_temporary_folder_and_keeps_other_files(tmp_path):
+    """After a successful generate, only the set and the files already there remain."""
+    (tmp_path / "notes.txt").write_text("mine\n")
+    written = datasets.generate_all(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [*(p.name for p in written), "notes.txt"]
+    )
+    assert (tmp_path / "notes.txt").read_text() == "mine\n"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[:13],
+        lambda data: b"",
+        lambda data: b'{"datasets": [1, 2]}',
+        lambda data: b"\xff\xfe" + data,
+    ],
+    ids=["truncated", "empty", "wrong-shape", "not-utf8"],
+)
+def test_a_damaged_manifest_gives_one_line_naming_it(tmp_path, monkeypatch, capsys, damage):
+    """A truncated or edited manifest.json: verify, check_manifest and doctor name the file."""
+    (tmp_path / "manifest.json").write_bytes(
+        damage((paths.DATASETS / "manifest.json").read_bytes())
+    )
+    with pytest.raises(datasets.DataError, match=r"manifest\.json") as info:
+        datasets.manifest(tmp_path)
+    assert "\n" not in str(info.value)
+    assert str(info.value).startswith(f"{tmp_path / 'manifest.json'}: ")
+    with pytest.raises(datasets.DataError, match=r"manifest\.json"):
+        datasets.check_manifest(tmp_path)
+    monkeypatch.setattr(paths, "DATASETS", tmp_path)
+    assert cli.main(["data", "verify"]) == 1
+    line = _one_line_error(capsys)
+    assert str(tmp_path / "manifest.json") in line
+    checks = doctor.check_datasets()
+    assert len(checks) == 1 and not checks[0].ok
+    assert "manifest.json" in checks[0].detail and "\n" not in checks[0].detail
+
+
+def test_sha256_file_and_every_file_checksums_match_hashlib(tmp_path):
+    """The one file checksum equals hashlib's of the whole bytes, for every file in a folder."""
+    (tmp_path / "sub").mkdir()
+    files = {"a.csv": b"x,y\n1,2\n", "sub/b.md": b"card\n", "big.bin": bytes(range(256)) * 9_000}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    expected = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    assert datasets.checksums(tmp_path, every_file=True) == dict(sorted(expected.items()))
+    assert datasets.sha256_file(tmp_path / "big.bin") == expected["big.bin"]
+    assert datasets.checksums(tmp_path / "absent", every_file=True) == {}

@@ -156,11 +156,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_data(args: argparse.Namespace) -> int:
     from mlsd import datasets
 
-    if args.data_command == "generate":
-        for path in datasets.generate_all(Path(args.out) if args.out else None):
-            print(path)
-        return EXIT_OK
-    results = datasets.verify_all()
+    try:
+        if args.data_command == "generate":
+            for path in datasets.generate_all(Path(args.out) if args.out else None):
+                print(path)
+            return EXIT_OK
+        results = datasets.verify_all()
+    except datasets.DataError as exc:
+        print(f"mlsd: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     bad = 0
     for name, ok, message in results:
         print(f"{'OK  ' if ok else 'FAIL'} {name}: {message}")

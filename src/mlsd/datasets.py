@@ -14,17 +14,20 @@ Loaders (correct dtypes, from any working directory):
 - :func:`load_request_trace`: one day of recommendation-request arrivals.
 
 And :func:`load_churn_csv` for a churn CSV of your own, with a :class:`LoadReport` of every
-fix it made.
+fix it made (both live in :mod:`mlsd.churn_csv`, one small function per step).
 """
 
 from __future__ import annotations
 
-import gzip
+import errno
 import hashlib
 import io
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +35,14 @@ import numpy as np
 import pandas as pd
 
 from mlsd import paths, simulate
+from mlsd.churn_csv import LoadReport, load_churn_csv
 
 __all__ = [
     "CUSTOMER_CATEGORICAL",
     "CUSTOMER_NUMERIC",
     "CUSTOMER_TARGET",
     "SNAPSHOTS",
+    "DataError",
     "LoadReport",
     "check_manifest",
     "checksums",
@@ -49,6 +54,7 @@ __all__ = [
     "load_experiment",
     "load_request_trace",
     "manifest",
+    "sha256_file",
     "trace_truth",
     "verify_all",
 ]
@@ -77,34 +83,7 @@ MANIFEST_FILE = "manifest.json"
 SUMS_FILE = "SHA256SUMS"
 
 # Column types of each snapshot: "int", "float", "str" or "date".
-_CUSTOMER_TYPES = {
-    "customer_id": "str",
-    "signup_date": "date",
-    "tenure_months": "int",
-    "plan": "str",
-    "monthly_fee_usd": "float",
-    "region": "str",
-    "device": "str",
-    "payment_method": "str",
-    "watch_hours_30d": "float",
-    "watch_trend": "float",
-    "sessions_30d": "int",
-    "recs_shown_30d": "int",
-    "quality_plays_30d": "int",
-    "take_rate_30d": "float",
-    "support_tickets_90d": "int",
-    "failed_payments_90d": "int",
-    "price_increase_exposed": "int",
-    "discount_active": "int",
-    "churned_30d": "int",
-    "days_to_churn": "int",
-    "censored": "int",
-    "churn_reason": "str",
-    "true_churn_prob_30d": "float",
-    "true_churn_prob_30d_if_offer": "float",
-    "true_offer_effect": "float",
-    "true_segment": "str",
-}
+_CUSTOMER_TYPES = simulate.CUSTOMER_SCHEMA
 _ACTIVITY_TYPES = {
     "customer_id": "str",
     "months_before_snapshot": "int",
@@ -239,6 +218,20 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _same_truth(fresh: Any, recorded: Any) -> bool:
+    """Compare truth records; floats within 1e-12 relative, since a derived float (a sum of
+    a fine grid) can differ in its last bit between numpy versions while the data do not."""
+    if isinstance(fresh, dict) and isinstance(recorded, dict):
+        return fresh.keys() == recorded.keys() and all(
+            _same_truth(fresh[k], recorded[k]) for k in fresh
+        )
+    if isinstance(fresh, list) and isinstance(recorded, list):
+        return len(fresh) == len(recorded) and all(map(_same_truth, fresh, recorded))
+    if isinstance(fresh, float) and isinstance(recorded, float):
+        return math.isclose(fresh, recorded, rel_tol=1e-12, abs_tol=0.0)
+    return type(fresh) is type(recorded) and fresh == recorded
+
+
 def _render(name: str) -> tuple[bytes, dict[str, Any]]:
     """Regenerate one snapshot: its CSV bytes and its manifest entry."""
     snap = SNAPSHOTS[name]
@@ -263,8 +256,36 @@ def _render(name: str) -> tuple[bytes, dict[str, Any]]:
     return data, entry
 
 
+class DataError(Exception):
+    """A data-set file cannot be read or written; the message names the file and the problem.
+
+    ``mlsd data`` prints it as one line and exits 1.
+    """
+
+
+def _os_problem(err: OSError) -> str:
+    if err.errno == errno.ENOSPC:
+        return "the disk is full"
+    if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return "the folder is read-only" if err.errno == errno.EROFS else "permission denied"
+    return err.strerror or str(err)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write and flush one file to disk (so a rename after it publishes complete bytes)."""
+    with path.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
 def generate_all(out_dir: Path | str | None = None) -> list[Path]:
     """Generate every shipped snapshot, the manifest and the checksum file.
+
+    Nothing in ``out_dir`` changes until the whole set is written: the files go to a hidden
+    temporary folder inside it (the same disk), and only when every one is complete are
+    they renamed into place, the manifest last. A full disk or a read-only folder leaves
+    the old files as they were and no partial file behind.
 
     Args:
         out_dir: folder to write into; defaults to the kit's ``datasets/`` folder. Cards
@@ -273,33 +294,49 @@ def generate_all(out_dir: Path | str | None = None) -> list[Path]:
     Returns:
         The paths written: one CSV per snapshot, ``manifest.json`` and ``SHA256SUMS``.
 
+    Raises:
+        DataError: naming the folder or file, when it cannot be created or written (read-only
+            folder, full disk).
+
     Example:
         >>> import tempfile
         >>> written = generate_all(tempfile.mkdtemp())  # doctest: +SKIP
     """
     out = Path(out_dir) if out_dir is not None else paths.DATASETS
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    entries: dict[str, Any] = {}
-    for name in SNAPSHOTS:
-        data, entry = _render(name)
-        target = out / entry["file"]
-        target.write_bytes(data)
-        written.append(target)
-        entries[name] = entry
-    doc = {
-        "about": "Shipped data sets of the ML Systems Design Meetup Kit; "
-        "regenerate with `mlsd data generate`, check with `mlsd data verify`.",
-        "generated_with": {"numpy": np.__version__, "pandas": pd.__version__},
-        "datasets": entries,
-    }
-    manifest_path = out / MANIFEST_FILE
-    manifest_path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    sums_path = out / SUMS_FILE
-    sums_path.write_text(
-        "".join(f"{e['sha256']}  {e['file']}\n" for e in entries.values()), encoding="utf-8"
-    )
-    return [*written, manifest_path, sums_path]
+    try:  # before any heavy work: can we write here at all?
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".generate-", dir=out))
+    except OSError as err:
+        raise DataError(f"{out}: cannot write the data sets here: {_os_problem(err)}") from err
+    try:
+        files: dict[str, bytes] = {}
+        entries: dict[str, Any] = {}
+        for name in SNAPSHOTS:
+            data, entry = _render(name)
+            files[entry["file"]] = data
+            entries[name] = entry
+        doc = {
+            "about": "Shipped data sets of the ML Systems Design Meetup Kit; "
+            "regenerate with `mlsd data generate`, check with `mlsd data verify`.",
+            "generated_with": {"numpy": np.__version__, "pandas": pd.__version__},
+            "datasets": entries,
+        }
+        sums = "".join(f"{e['sha256']}  {e['file']}\n" for e in entries.values())
+        files[SUMS_FILE] = sums.encode("utf-8")
+        files[MANIFEST_FILE] = (json.dumps(doc, indent=2) + "\n").encode("utf-8")
+        for file, data in files.items():
+            try:
+                _write_file(staging / file, data)
+            except OSError as err:
+                raise DataError(
+                    f"{out / file}: not written, {_os_problem(err)}; the data sets in {out} "
+                    "are unchanged"
+                ) from err
+        for file in files:  # renames on one disk need no space; the manifest goes last
+            os.replace(staging / file, out / file)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out / file for file in files if file != SUMS_FILE] + [out / SUMS_FILE]
 
 
 def manifest(datasets_dir: Path | str | None = None) -> dict[str, Any]:
@@ -307,24 +344,79 @@ def manifest(datasets_dir: Path | str | None = None) -> dict[str, Any]:
 
     Raises:
         FileNotFoundError: when the manifest is missing (run ``mlsd data generate``).
+        DataError: naming the file, when it is not valid JSON (truncated, edited) or lacks
+            the ``datasets`` table with a ``file`` and ``sha256`` for each entry.
     """
     folder = Path(datasets_dir) if datasets_dir is not None else paths.DATASETS
     path = folder / MANIFEST_FILE
     if not path.exists():
         raise FileNotFoundError(f"{path}: no manifest; run `mlsd data generate` to create it")
-    return json.loads(path.read_text(encoding="utf-8"))
+    fix = "restore it with `git checkout -- datasets` or recreate it with `mlsd data generate`"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path}: is not UTF-8 text (byte {err.start:,}); {fix}") from err
+    except json.JSONDecodeError as err:
+        size = path.stat().st_size
+        raise DataError(
+            f"{path}: is not valid JSON ({err.msg} at line {err.lineno} column {err.colno}, "
+            f"{size:,} bytes: truncated or edited?); {fix}"
+        ) from err
+    except OSError as err:
+        raise DataError(f"{path}: cannot be read: {_os_problem(err)}") from err
+    entries = doc.get("datasets") if isinstance(doc, dict) else None
+    if not isinstance(entries, dict) or not all(
+        isinstance(e, dict) and {"file", "sha256"} <= e.keys() for e in entries.values()
+    ):
+        raise DataError(
+            f"{path}: has no `datasets` table with a `file` and `sha256` for each data set; {fix}"
+        )
+    return doc
 
 
-def checksums(datasets_dir: Path | str | None = None) -> dict[str, str]:
+def sha256_file(path: Path | str) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB chunks: the kit's one file checksum.
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "x.txt"
+        >>> _ = path.write_bytes(b"abc")
+        >>> sha256_file(path)[:16]
+        'ba7816bf8f01cfea'
+    """
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def checksums(
+    datasets_dir: Path | str | None = None, *, every_file: bool = False
+) -> dict[str, str]:
     """Return ``{file name: sha256}`` of the files the manifest lists, hashed as shipped.
 
     A listed file that is missing maps to ``"missing"``.
+
+    Args:
+        datasets_dir: the folder; defaults to the kit's ``datasets/``.
+        every_file: hash every file under the folder instead (cards, README and manifest
+            too), keyed by the path relative to it: what a run records to say which data
+            it read. No manifest is needed then; a missing folder gives ``{}``.
     """
     folder = Path(datasets_dir) if datasets_dir is not None else paths.DATASETS
+    if every_file:
+        if not folder.is_dir():
+            return {}
+        return {
+            p.relative_to(folder).as_posix(): sha256_file(p)
+            for p in sorted(folder.rglob("*"))
+            if p.is_file()
+        }
     out: dict[str, str] = {}
     for entry in manifest(folder)["datasets"].values():
         path = folder / entry["file"]
-        out[entry["file"]] = _sha256(path.read_bytes()) if path.exists() else "missing"
+        out[entry["file"]] = sha256_file(path) if path.exists() else "missing"
     return out
 
 
@@ -341,7 +433,7 @@ def check_manifest(datasets_dir: Path | str | None = None) -> list[tuple[str, bo
         if not path.exists():
             results.append((name, False, f"{entry['file']} is missing"))
             continue
-        digest = _sha256(path.read_bytes())
+        digest = sha256_file(path)
         if digest == entry["sha256"]:
             results.append((name, True, f"{entry['file']} sha256 {digest[:12]} matches"))
         else:
@@ -424,7 +516,7 @@ def verify_all(
             results.append(
                 (name, False, f"{entry['file']} regenerates, but the manifest sha256 is stale")
             )
-        elif "truth" in entry and _jsonable(fresh.get("truth")) != entry["truth"]:
+        elif "truth" in entry and not _same_truth(_jsonable(fresh.get("truth")), entry["truth"]):
             results.append((name, False, "the regenerated truth differs from the manifest's"))
         else:
             results.append(
@@ -449,7 +541,7 @@ def _load(name: str) -> pd.DataFrame:
         )
     types = snap.types
     dtypes = {
-        col: {"int": "int64", "float": "float64", "str": "str"}[kind]
+        col: {"int": "int64", "float": "float64", "str": simulate.STRING_DTYPE}[kind]
         for col, kind in types.items()
         if kind != "date"
     }
@@ -540,407 +632,3 @@ def load_request_trace() -> pd.DataFrame:
 def trace_truth() -> dict[str, Any]:
     """Return the shipped request trace's rate parameters and burst windows."""
     return dict(manifest()["datasets"]["request_trace"]["truth"])
-
-
-# --------------------------------------------------------------------------- user CSVs
-
-_TARGET_NAMES = (
-    "churn",
-    "churned",
-    "churned_30d",
-    "is_churn",
-    "exited",
-    "target",
-    "label",
-    "class",
-    "y",
-)
-_POSITIVE = {
-    "yes",
-    "y",
-    "true",
-    "t",
-    "1",
-    "1.0",
-    "churn",
-    "churned",
-    "left",
-    "cancelled",
-    "canceled",
-    "exited",
-    "lost",
-}
-_NEGATIVE = {
-    "no",
-    "n",
-    "false",
-    "f",
-    "0",
-    "0.0",
-    "active",
-    "stayed",
-    "retained",
-    "current",
-    "kept",
-    "not churned",
-}
-_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}"
-_ID_WORDS = ("id", "phone", "number", "key", "uuid", "account", "email", "name")
-
-
-@dataclass
-class LoadReport:
-    """What :func:`load_churn_csv` read and every fix it made; ``print(report)`` to see it.
-
-    Attributes:
-        path: the file read.
-        target: the target column (mapped to int 0/1 in the returned frame).
-        positive_label: the original value mapped to 1 (churn).
-        n_rows: rows in the returned frame.
-        n_columns: columns in the returned frame (target included).
-        fixes: one sentence per change made to the raw file's contents.
-        dropped_columns: columns removed (identifiers).
-        delimiter: ``","`` or ``"\\t"``.
-        notes: observations that are not fixes (for example text columns to encode).
-    """
-
-    path: Path
-    target: str
-    positive_label: str
-    n_rows: int
-    n_columns: int
-    fixes: list[str] = field(default_factory=list)
-    dropped_columns: list[str] = field(default_factory=list)
-    delimiter: str = ","
-    notes: list[str] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        sep = "tab" if self.delimiter == "\t" else "comma"
-        lines = [
-            f"Loaded {self.path.name}: {self.n_rows:,} rows × {self.n_columns} columns "
-            f"({sep}-separated); target {self.target!r}, 1 = {self.positive_label!r}",
-            f"Fixes ({len(self.fixes)}):" if self.fixes else "Fixes: none needed",
-            *(f"  - {fix}" for fix in self.fixes),
-        ]
-        if self.notes:
-            lines += ["Notes:", *(f"  - {note}" for note in self.notes)]
-        return "\n".join(lines)
-
-
-def _refuse(path: Path, problem: str, allowed: str) -> ValueError:
-    return ValueError(f"{path}: {problem}. Allowed: {allowed}.")
-
-
-def _preview(values: list[Any], limit: int = 8) -> str:
-    shown = ", ".join(repr(v) for v in values[:limit])
-    more = f", ... ({len(values)} in all)" if len(values) > limit else ""
-    return f"[{shown}{more}]"
-
-
-def _read_head(path: Path, is_gzip: bool) -> str:
-    opener: Callable[..., Any] = gzip.open if is_gzip else open
-    with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as handle:
-        return handle.read(65_536)
-
-
-def _explain_rows(frame: pd.DataFrame, rows: pd.Series, numeric_cols: list[str]) -> str:
-    """Say what the flagged rows share: a numeric value that is rare elsewhere (< 5 %)."""
-    best: tuple[float, str] | None = None
-    for col in numeric_cols:
-        values = frame.loc[rows, col]
-        first = values.iloc[0]
-        if pd.isna(first) or not values.eq(first).all():
-            continue
-        share = float(frame[col].eq(first).mean())
-        if share < 0.05 and (best is None or share < best[0]):
-            everywhere = int(frame[col].eq(first).sum())
-            best = (share, f"{col} = {first:g} (only {everywhere:,} of {len(frame):,} rows do)")
-    return f"; all {int(rows.sum())} of those rows have {best[1]}" if best else ""
-
-
-def _redundant_pairs(frame: pd.DataFrame, cols: list[str]) -> list[str]:
-    """Notes on numeric columns that are exact linear copies of another (|r| > 0.9999)."""
-    numeric = frame[[c for c in cols if pd.api.types.is_numeric_dtype(frame[c])]]
-    numeric = numeric.loc[:, numeric.std() > 0]
-    if numeric.shape[1] < 2 or len(numeric) < 3:
-        return []
-    corr = numeric.corr().to_numpy()
-    names = list(numeric.columns)
-    notes = []
-    for i in range(len(names)):
-        for j in range(i + 1, len(names)):
-            if abs(corr[i, j]) > 0.9999:
-                notes.append(
-                    f"{names[j]!r} is proportional to {names[i]!r} (correlation "
-                    f"{corr[i, j]:.4f}): it adds no information"
-                )
-    return notes
-
-
-def load_churn_csv(
-    path: Path | str,
-    *,
-    target: str | None = None,
-    positive: Any = None,
-) -> tuple[pd.DataFrame, LoadReport]:
-    """Load a churn CSV of your own, fix what can be fixed, and report every fix.
-
-    Reads comma- or tab-separated text, gzip-compressed or not. Finds the target column
-    (``target``, or the first column named like churn/churned/exited/target/label/class,
-    case-insensitive) and maps it to int 0/1: Yes/No, True/False, 1/0, churned/active and
-    the like are recognised, any other pair needs ``positive``. Drops identifier columns
-    (text or integer columns that are unique in every row, like a customer id or a phone
-    number). Turns numeric text with blank cells into numbers with missing values. Drops
-    rows whose target is missing.
-
-    Args:
-        path: the file (``.csv``, ``.tsv``, ``.txt``, optionally ``.gz``).
-        target: the target column's name; guessed when omitted.
-        positive: the target value that means churn; needed only for unfamiliar labels.
-
-    Returns:
-        ``(frame, report)``: the cleaned frame, and a :class:`LoadReport` whose ``print``
-        lists every fix.
-
-    Raises:
-        FileNotFoundError: when ``path`` does not exist.
-        ValueError: with one message naming the file, the column, the values seen and what
-            is allowed, when the file is empty, has no data rows, parses into one column
-            (wrong delimiter), or its target column is absent or not binary.
-
-    Example:
-        >>> frame, report = load_churn_csv(mlsd.paths.TELCO_CSV)  # doctest: +SKIP
-        >>> print(report)  # doctest: +SKIP
-
-    Taught in: notebooks/ch01-overview/01-churn-in-dollars.ipynb
-    """
-    path = Path(path).expanduser()
-    if not path.exists():
-        raise FileNotFoundError(
-            f"{path}: no such file. Allowed: the path of an existing churn CSV "
-            "(comma- or tab-separated, optionally gzip)"
-        )
-    if path.is_dir():
-        raise _refuse(path, "is a folder, not a file", "a CSV or TSV file")
-    if path.stat().st_size == 0:
-        raise _refuse(path, "is empty (0 bytes)", "a header line and at least one data row")
-    with path.open("rb") as handle:
-        is_gzip = handle.read(2) == b"\x1f\x8b"
-    try:
-        head = _read_head(path, is_gzip)
-    except (OSError, EOFError) as err:
-        raise _refuse(path, f"cannot be decompressed ({err})", "plain or gzip text") from err
-    if not head.strip():
-        raise _refuse(path, "is empty (no text)", "a header line and at least one data row")
-    header = head.lstrip().splitlines()[0]
-    delimiter = "\t" if header.count("\t") > header.count(",") else ","
-    fixes: list[str] = []
-    notes: list[str] = []
-    try:
-        raw = pd.read_csv(
-            path,
-            sep=delimiter,
-            compression="gzip" if is_gzip else None,
-            encoding="utf-8-sig",
-            skipinitialspace=False,
-        )
-    except pd.errors.EmptyDataError as err:
-        raise _refuse(path, "is empty (no header line)", "a header line and data rows") from err
-    except pd.errors.ParserError as err:
-        raise _refuse(
-            path,
-            f"cannot be parsed as {'tab' if delimiter == chr(9) else 'comma'}-separated text "
-            f"({str(err).strip()})",
-            "the same number of comma- or tab-separated fields on every line",
-        ) from err
-    columns = [str(c) for c in raw.columns]
-    raw.columns = columns
-    if len(columns) == 1:
-        others = [c for c in (";", "|", " ") if c in header]
-        hint = (
-            f"; the header contains {others[0]!r}, so it looks {others[0]!r}-separated"
-            if others
-            else ""
-        )
-        raise _refuse(
-            path,
-            f"parses into one column {columns[0][:60]!r}{hint}",
-            "comma- or tab-separated columns (save the file as CSV or TSV)",
-        )
-    if raw.empty:
-        raise _refuse(
-            path,
-            f"has a header ({len(columns)} columns: {_preview(columns)}) but no data rows",
-            "at least one data row below the header",
-        )
-
-    # The target.
-    if target is None:
-        lowered = {c.strip().lower(): c for c in columns}
-        found = next((lowered[n] for n in _TARGET_NAMES if n in lowered), None)
-        if found is None:
-            raise _refuse(
-                path,
-                f"no target column found among the columns {_preview(columns, 30)}",
-                f"a column named one of {list(_TARGET_NAMES)} (any case), or pass target=",
-            )
-        target = found
-    elif target not in columns:
-        raise _refuse(
-            path,
-            f"target column {target!r} is not among the columns {_preview(columns, 30)}",
-            "one of those column names",
-        )
-    labels = raw[target]
-    missing_target = labels.isna()
-    if missing_target.any():
-        raw = raw.loc[~missing_target].reset_index(drop=True)
-        labels = raw[target]
-        fixes.append(f"dropped {int(missing_target.sum())} rows whose target {target!r} is blank")
-    if raw.empty:
-        raise _refuse(
-            path,
-            f"target column {target!r} is blank in every row",
-            "at least one row with a churn label",
-        )
-    as_text = labels.map(lambda v: str(v).strip())
-    seen = sorted(as_text.unique().tolist(), key=str)
-    counts = as_text.value_counts()
-    if len(seen) > 2:
-        raise _refuse(
-            path,
-            f"target column {target!r} is not binary: it has {len(seen)} values {_preview(seen)}",
-            "exactly two values, such as Yes/No, True/False, 1/0 or churned/active "
-            "(pass target= to choose another column)",
-        )
-    if positive is not None:
-        pos = str(positive).strip()
-        if pos not in seen:
-            raise _refuse(
-                path,
-                f"positive={positive!r} is not a value of target column {target!r} "
-                f"(values seen: {_preview(seen)})",
-                "one of the values seen",
-            )
-    else:
-        pos_hits = [v for v in seen if v.lower() in _POSITIVE]
-        neg_hits = [v for v in seen if v.lower() in _NEGATIVE]
-        if len(pos_hits) == 1 and len(seen) - len(pos_hits) <= len(neg_hits):
-            pos = pos_hits[0]
-        else:
-            raise _refuse(
-                path,
-                f"target column {target!r} has values {_preview(seen)} and it is not clear "
-                "which one means churn",
-                "Yes/No, True/False, 1/0, churned/active and the like, or pass positive= "
-                "naming the churn value",
-            )
-    y = (as_text == pos).astype(np.int64)
-    original_numeric01 = pd.api.types.is_integer_dtype(labels) and set(seen) <= {"0", "1"}
-    if original_numeric01:
-        notes.append(f"target {target!r} was already 0/1 (1 = churn); kept as int")
-    else:
-        other = [v for v in seen if v != pos]
-        mapping = f"{pos!r} → 1 ({int(counts.get(pos, 0)):,} rows)"
-        if other:
-            mapping += f", {other[0]!r} → 0 ({int(counts.get(other[0], 0)):,} rows)"
-        fixes.append(f"target {target!r}: mapped {mapping}")
-    frame = raw.copy()
-    frame[target] = y
-    if len(seen) < 2:
-        notes.append(f"target {target!r} has a single value {seen}: no model can be fitted")
-
-    # Numeric text with blanks.
-    numeric_cols = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
-    for col in list(frame.columns):
-        series = frame[col]
-        if col == target or pd.api.types.is_numeric_dtype(series):
-            continue
-        text = series.astype("str").str.strip()
-        blank = series.isna() | (text == "")
-        converted = pd.to_numeric(text.where(~blank), errors="coerce")
-        if blank.all() or converted[~blank].isna().any():
-            continue
-        frame[col] = converted.astype("float64")
-        n_blank = int((blank & series.notna()).sum())
-        raw_blank = sorted(series[blank & series.notna()].map(repr).unique().tolist())
-        why = ""
-        if n_blank:
-            why = _explain_rows(frame, blank, [c for c in numeric_cols if c != target])
-            fixes.append(
-                f"{col!r}: numbers stored as text with {n_blank} blank cells "
-                f"({', '.join(raw_blank)}); converted to float, blanks became missing values"
-                f"{why}"
-            )
-        else:
-            fixes.append(f"{col!r}: numbers stored as text; converted to float")
-
-    # Identifier columns: text or integer, unique in every row.
-    dropped: list[str] = []
-    n = len(frame)
-    for col in columns:
-        if col == target or n < 2:
-            continue
-        series = frame[col]
-        is_text = pd.api.types.is_string_dtype(series) or series.dtype == object
-        is_int = pd.api.types.is_integer_dtype(series)
-        id_like_name = any(
-            w in col.lower().replace("_", " ").split() or col.lower().endswith(w) for w in _ID_WORDS
-        )
-        looks_like_dates = is_text and bool(series.astype("str").str.match(_DATE_PATTERN).all())
-        if looks_like_dates:
-            continue
-        if (is_text or (is_int and id_like_name)) and series.notna().all() and series.is_unique:
-            dropped.append(col)
-            example = str(series.iloc[0])
-            fixes.append(
-                f"dropped {col!r}: an identifier (unique in all {n:,} rows, e.g. {example!r}), "
-                "not a feature"
-            )
-    frame = frame.drop(columns=dropped)
-
-    text_cols = [
-        c for c in frame.columns if c != target and not pd.api.types.is_numeric_dtype(frame[c])
-    ]
-    if text_cols:
-        notes.append(
-            f"{len(text_cols)} text columns to encode before modelling (e.g. one-hot): "
-            f"{_preview(text_cols, 6)}"
-        )
-    leaky = [
-        c
-        for c in frame.columns
-        if c != target and ("churn" in c.lower() or c.lower().startswith("true_"))
-    ]
-    if leaky:
-        notes.append(
-            f"columns that may be derived from the outcome (drop them before modelling): "
-            f"{_preview(leaky)}"
-        )
-    dates = [
-        c
-        for c in frame.columns
-        if not pd.api.types.is_numeric_dtype(frame[c])
-        and bool(frame[c].dropna().astype("str").str.match(_DATE_PATTERN).all())
-        and frame[c].notna().any()
-    ]
-    if dates:
-        notes.append(
-            f"date columns kept as text (parse them for time-based splits): {_preview(dates)}"
-        )
-    notes.extend(_redundant_pairs(frame, [c for c in frame.columns if c != target]))
-    n_missing = int(frame.isna().sum().sum())
-    if n_missing:
-        notes.append(f"{n_missing} missing values remain; impute or use a model that accepts them")
-    report = LoadReport(
-        path=path,
-        target=target,
-        positive_label=pos,
-        n_rows=len(frame),
-        n_columns=frame.shape[1],
-        fixes=fixes,
-        dropped_columns=dropped,
-        delimiter=delimiter,
-        notes=notes,
-    )
-    return frame, report

@@ -24,7 +24,3 @@ NOTEBOOKS = ROOT / "notebooks"
 DATASETS = ROOT / "datasets"
 RUNS = ROOT / "runs"
 CHAPTERS = ROOT / "chapters"
-#: Real churn data sets used by tests and "bring your own data" runs; beside the project.
-SHARED_DATA = ROOT.parent / "shared" / "data"
-TELCO_CSV = SHARED_DATA / "ibm-telco-churn" / "Telco-Customer-Churn.csv"
-PMLB_CHURN_TSV = SHARED_DATA / "pmlb-churn" / "churn.tsv.gz"

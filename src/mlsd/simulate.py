@@ -82,11 +82,13 @@ __all__ = [
     "ACTIVITY_COLUMNS",
     "CHURN_MODEL",
     "CUSTOMER_COLUMNS",
+    "CUSTOMER_SCHEMA",
     "DEFAULT_TRUE_EFFECT",
     "EXPERIMENT_COLUMNS",
     "EXPERIMENT_MODEL",
     "LATENCY_FLOOR_MS",
     "SNAPSHOT_DATE",
+    "STRING_DTYPE",
     "TRACE_COLUMNS",
     "make_activity",
     "make_customers",
@@ -94,6 +96,19 @@ __all__ = [
     "make_request_trace",
     "trace_rate_per_s",
 ]
+
+
+def _string_dtype() -> pd.StringDtype:
+    # pandas >= 2.3 (and 3.x's default "str") keep NaN as the missing value; 2.2 has pd.NA.
+    try:
+        return pd.StringDtype(na_value=np.nan)
+    except TypeError:
+        return pd.StringDtype()
+
+
+#: The dtype of every text column: pandas' string dtype, whose missing values stay missing
+#: (``astype("str")`` on pandas 2.x turns None into the text "None").
+STRING_DTYPE = _string_dtype()
 
 #: The date at which the customers snapshot is taken (features look back, labels forward).
 SNAPSHOT_DATE = "2024-06-30"
@@ -157,34 +172,37 @@ CHURN_MODEL: dict[str, Any] = {
     "unobserved_sd": 0.3,
 }
 
-CUSTOMER_COLUMNS = [
-    "customer_id",
-    "signup_date",
-    "tenure_months",
-    "plan",
-    "monthly_fee_usd",
-    "region",
-    "device",
-    "payment_method",
-    "watch_hours_30d",
-    "watch_trend",
-    "sessions_30d",
-    "recs_shown_30d",
-    "quality_plays_30d",
-    "take_rate_30d",
-    "support_tickets_90d",
-    "failed_payments_90d",
-    "price_increase_exposed",
-    "discount_active",
-    "churned_30d",
-    "days_to_churn",
-    "censored",
-    "churn_reason",
-    "true_churn_prob_30d",
-    "true_churn_prob_30d_if_offer",
-    "true_offer_effect",
-    "true_segment",
-]
+#: The customers table, in column order: each column and its kind ("str", "date", "int" or
+#: "float"). The one list of customer columns: the generator, the loader and the manifest use it.
+CUSTOMER_SCHEMA: dict[str, str] = {
+    "customer_id": "str",
+    "signup_date": "date",
+    "tenure_months": "int",
+    "plan": "str",
+    "monthly_fee_usd": "float",
+    "region": "str",
+    "device": "str",
+    "payment_method": "str",
+    "watch_hours_30d": "float",
+    "watch_trend": "float",
+    "sessions_30d": "int",
+    "recs_shown_30d": "int",
+    "quality_plays_30d": "int",
+    "take_rate_30d": "float",
+    "support_tickets_90d": "int",
+    "failed_payments_90d": "int",
+    "price_increase_exposed": "int",
+    "discount_active": "int",
+    "churned_30d": "int",
+    "days_to_churn": "int",
+    "censored": "int",
+    "churn_reason": "str",
+    "true_churn_prob_30d": "float",
+    "true_churn_prob_30d_if_offer": "float",
+    "true_offer_effect": "float",
+    "true_segment": "str",
+}
+CUSTOMER_COLUMNS = list(CUSTOMER_SCHEMA)
 
 ACTIVITY_COLUMNS = [
     "customer_id",
@@ -486,16 +504,8 @@ def make_customers(
             "true_segment": segment,
         }
     )
-    for col in (
-        "customer_id",
-        "plan",
-        "region",
-        "device",
-        "payment_method",
-        "churn_reason",
-        "true_segment",
-    ):
-        frame[col] = frame[col].astype("str")
+    for col in (c for c, kind in CUSTOMER_SCHEMA.items() if kind == "str"):
+        frame[col] = frame[col].astype(STRING_DTYPE)
     frame["signup_date"] = frame["signup_date"].astype("datetime64[ns]")
     return frame[CUSTOMER_COLUMNS]
 
@@ -671,7 +681,7 @@ def make_activity(
             "failed_payments": failed[rows, cols].astype(np.int64),
         }
     )
-    frame["customer_id"] = frame["customer_id"].astype("str")
+    frame["customer_id"] = frame["customer_id"].astype(STRING_DTYPE)
     for col in ("period_start", "period_end"):
         frame[col] = frame[col].astype("datetime64[ns]")
     return frame[ACTIVITY_COLUMNS]
@@ -903,8 +913,8 @@ def make_experiment(
         }
     )
     frame = frame.loc[keep].reset_index(drop=True)
-    frame["user_id"] = frame["user_id"].astype("str")
-    frame["variant"] = frame["variant"].astype("str")
+    frame["user_id"] = frame["user_id"].astype(STRING_DTYPE)
+    frame["variant"] = frame["variant"].astype(STRING_DTYPE)
 
     mean_fee = float(np.dot([PLAN_FEE_USD[p] for p in PLANS], PLAN_SHARE))
     tr_c = _take_rate_truth(m["take_rate_mean"], m["take_rate_concentration"], 0.0)
