@@ -103,6 +103,8 @@ def _check_y_true(y_true: Any, *, both_classes: bool) -> np.ndarray:
     y = np.asarray(y_true)
     if y.ndim != 1 or y.size == 0:
         raise ValueError(f"`y_true` must be a non-empty 1-D array, got shape {y.shape}")
+    if y.dtype.kind in "USO" and any(isinstance(v, str | bytes) for v in y.tolist()):
+        raise ParameterError(f"`y_true` must hold 0/1 labels (1 = churner), got text {y[:5]!r}")
     if y.dtype == bool:
         y = y.astype(int)
     try:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-import numbers
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -428,7 +427,7 @@ def _service_model(
                 )
             table.append(value)
         return table, None
-    if isinstance(service_time_s, numbers.Real) and not isinstance(service_time_s, bool):
+    if np.ndim(service_time_s) == 0:  # a number, or text or a bool that check_number refuses
         value = _positive_float("service_time_s", service_time_s)
         return [0.0] + [value] * max_batch_size, None
     values = np.asarray(service_time_s, dtype=float)

@@ -79,7 +79,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mlsd.validation import check_bool, check_int, check_number
+from mlsd.validation import check_1d, check_bool, check_int, check_number
 
 __all__ = [
     "ACTIVITY_COLUMNS",
@@ -959,7 +959,10 @@ def trace_rate_per_s(t_s: np.ndarray | float, *, truth: Mapping[str, Any]) -> np
         >>> float(trace_rate_per_s(0.0, truth=trace.attrs["truth"])[0]) > 0
         True
     """
-    t = np.atleast_1d(np.asarray(t_s, dtype=float))
+    if np.ndim(t_s) == 0:
+        t = np.atleast_1d(check_number("t_s", t_s, "[0, inf)"))
+    else:
+        t = check_1d("t_s", t_s, "[0, inf)", min_size=0)
     ratio = truth["peak_to_trough"]
     amplitude = (ratio - 1.0) / (ratio + 1.0)
     hour = truth["start_hour"] + t / 3_600.0
