@@ -70,7 +70,7 @@ class ProfitOptimum(NamedTuple):
 
 
 # ---------------------------------------------------------------------------------------------
-# Validation helpers: every error names the argument and the value.
+# Validation helpers: one-line names for mlsd.validation's checks (one message format).
 
 
 def _check_finite(name: str, value: Any) -> float:

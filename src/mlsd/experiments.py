@@ -60,6 +60,8 @@ PEEKING_BOUNDARIES = ("fixed", "bonferroni")
 
 # ---------------------------------------------------------------------------- validation
 
+# Argument checks are mlsd.validation's; these short names keep call sites readable.
+
 
 def _check_open_unit(name: str, value: float) -> float:
     return check_probability(name, value, "(0, 1)")

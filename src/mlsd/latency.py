@@ -66,6 +66,8 @@ DEFAULT_PERCENTILES = (50, 90, 95, 99)
 
 # --------------------------------------------------------------------------- validation
 
+# Argument checks are mlsd.validation's; these short names keep call sites readable.
+
 
 def _positive_int(name: str, value: Any) -> int:
     return check_int(name, value, "[1, inf)")
@@ -414,18 +416,9 @@ def _service_model(
         table = [0.0]
         for b in range(1, max_batch_size + 1):
             value = service_time_s(b)
-            try:
-                value = float(value)
-            except (TypeError, ValueError):
-                raise ValueError(
-                    f"`service_time_s({b})` must return a number of seconds, got {value!r}"
-                ) from None
-            if not math.isfinite(value) or value < 0:
-                raise ValueError(
-                    f"`service_time_s({b})` must be a non-negative finite number of seconds, "
-                    f"got {value!r}"
-                )
-            table.append(value)
+            if isinstance(value, np.ndarray) and value.ndim == 0:  # np.interp and friends
+                value = value.item()
+            table.append(check_number(f"service_time_s({b})", value, "[0, inf)"))
         return table, None
     if np.ndim(service_time_s) == 0:  # a number, or text or a bool that check_number refuses
         value = _positive_float("service_time_s", service_time_s)

@@ -221,6 +221,8 @@ TRACE_COLUMNS = ["request_id", "arrival_s"]
 
 # --------------------------------------------------------------------------- helpers
 
+# Argument checks are mlsd.validation's; these short names keep call sites readable.
+
 
 def _check_int(name: str, value: Any, *, low: int, high: int | None = None) -> int:
     return check_int(name, value, f"[{low}, {'inf)' if high is None else f'{high}]'}")
