@@ -180,7 +180,11 @@ def test_sweep_batch_sizes_shares_the_cap():
 
 @pytest.mark.parametrize(
     ("sizes", "match"),
-    [([1, 20], "`batch_sizes`.*only 10 rows"), ([0, 5], "`batch_sizes`"), ([], "`batch_sizes`")],
+    [
+        ([1, 20], "`batch_sizes`.*only 10 rows"),
+        ([0, 5], r"`batch_sizes\[0\]`"),
+        ([], "`batch_sizes`"),
+    ],
 )
 def test_sweep_batch_sizes_rejects_bad_sizes(sizes, match):
     """Sizes larger than the data, zero, or none at all raise ValueError naming `batch_sizes`."""

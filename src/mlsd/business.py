@@ -30,6 +30,14 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from mlsd.validation import (
+    ParameterError,
+    check_1d,
+    check_int,
+    check_number,
+    check_probability,
+)
+
 __all__ = [
     "ProfitOptimum",
     "breakeven_probability",
@@ -62,38 +70,23 @@ class ProfitOptimum(NamedTuple):
 
 
 # ---------------------------------------------------------------------------------------------
-# Validation helpers: every error names the argument and the value.
+# Validation helpers: one-line names for mlsd.validation's checks (one message format).
 
 
 def _check_finite(name: str, value: Any) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"`{name}` must be a number, got {value!r}") from None
-    if not math.isfinite(number):
-        raise ValueError(f"`{name}` must be finite, got {value!r}")
-    return number
+    return check_number(name, value, "(-inf, inf)")
 
 
 def _check_nonnegative(name: str, value: Any) -> float:
-    number = _check_finite(name, value)
-    if number < 0:
-        raise ValueError(f"`{name}` must be >= 0, got {value!r}")
-    return number
+    return check_number(name, value, "[0, inf)")
 
 
 def _check_positive(name: str, value: Any) -> float:
-    number = _check_finite(name, value)
-    if number <= 0:
-        raise ValueError(f"`{name}` must be > 0, got {value!r}")
-    return number
+    return check_number(name, value, "(0, inf)")
 
 
 def _check_unit(name: str, value: Any) -> float:
-    number = _check_finite(name, value)
-    if not 0 <= number <= 1:
-        raise ValueError(f"`{name}` must be in [0, 1], got {value!r}")
-    return number
+    return check_probability(name, value)
 
 
 def _check_costs(
@@ -110,6 +103,8 @@ def _check_y_true(y_true: Any, *, both_classes: bool) -> np.ndarray:
     y = np.asarray(y_true)
     if y.ndim != 1 or y.size == 0:
         raise ValueError(f"`y_true` must be a non-empty 1-D array, got shape {y.shape}")
+    if y.dtype.kind in "USO" and any(isinstance(v, str | bytes) for v in y.tolist()):
+        raise ParameterError(f"`y_true` must hold 0/1 labels (1 = churner), got text {y[:5]!r}")
     if y.dtype == bool:
         y = y.astype(int)
     try:
@@ -131,16 +126,9 @@ def _check_y_true(y_true: Any, *, both_classes: bool) -> np.ndarray:
 
 
 def _check_scores(y_score: Any, n: int) -> np.ndarray:
-    s = np.asarray(y_score, dtype=float)
-    if s.ndim != 1 or s.size != n:
-        raise ValueError(
-            f"`y_score` must be a 1-D array of length {n} (like y_true), got {s.shape}"
-        )
-    if not np.isfinite(s).all():
-        raise ValueError("`y_score` must be finite, got NaN or inf")
-    if s.min() < 0 or s.max() > 1:
-        bad = s[(s < 0) | (s > 1)][0]
-        raise ValueError(f"`y_score` must be churn probabilities in [0, 1], got {bad}")
+    s = check_1d("y_score", y_score, "[0, 1]")
+    if s.size != n:
+        raise ParameterError(f"`y_score` must have {n} values (like y_true), got {s.size}")
     return s
 
 
@@ -199,23 +187,17 @@ def customer_lifetime_value(
     Taught in: notebooks/ch01-overview/01-churn-in-dollars.ipynb
     """
     fee = _check_nonnegative("monthly_fee_usd", monthly_fee_usd)
-    churn = _check_finite("monthly_churn_rate", monthly_churn_rate)
-    if not 0 < churn <= 1:
-        raise ValueError(f"`monthly_churn_rate` must be in (0, 1], got {monthly_churn_rate!r}")
-    m = _check_finite("margin", margin)
-    if not 0 < m <= 1:
-        raise ValueError(f"`margin` must be in (0, 1], got {margin!r}")
+    churn = check_probability("monthly_churn_rate", monthly_churn_rate, "(0, 1]")
+    m = check_number("margin", margin, "(0, 1]")
     discount = _check_nonnegative("monthly_discount_rate", monthly_discount_rate)
+    if horizon_months is not None:
+        horizon_months = check_int("horizon_months", horizon_months, "[1, inf)")
     ratio = (1 - churn) / (1 + discount)
     # 1 / (1 - ratio), written so that the no-discount case is exactly fee / churn
     forever = m * fee * (1 + discount) / (discount + churn)
     if horizon_months is None:
         return float(forever)
-    if isinstance(horizon_months, bool) or not float(horizon_months).is_integer():
-        raise ValueError(f"`horizon_months` must be an integer >= 1, got {horizon_months!r}")
-    if horizon_months < 1:
-        raise ValueError(f"`horizon_months` must be an integer >= 1, got {horizon_months!r}")
-    return float(forever * (1 - ratio ** int(horizon_months)))
+    return float(forever * (1 - ratio**horizon_months))
 
 
 def churn_replacement_cost(
@@ -250,11 +232,10 @@ def churn_replacement_cost(
 
     Taught in: notebooks/ch01-overview/01-churn-in-dollars.ipynb
     """
-    n = _check_nonnegative("n_customers", n_customers)
+    n = check_int("n_customers", n_customers, "[0, inf)")
     churn = _check_unit("monthly_churn_rate", monthly_churn_rate)
     cost = _check_nonnegative("acquisition_cost_usd", acquisition_cost_usd)
-    if isinstance(months, bool) or _check_finite("months", months) < 1:
-        raise ValueError(f"`months` must be >= 1, got {months!r}")
+    months = check_int("months", months, "[1, inf)")
     return float(n * churn * months * cost)
 
 
@@ -395,11 +376,7 @@ def uplift_campaign_profit(
 
     Taught in: notebooks/ch01-overview/01-churn-in-dollars.ipynb
     """
-    effect = np.asarray(offer_effect, dtype=float)
-    if effect.ndim != 1 or effect.size == 0:
-        raise ValueError(f"`offer_effect` must be a non-empty 1-D array, got shape {effect.shape}")
-    if not np.isfinite(effect).all() or np.abs(effect).max() > 1:
-        raise ValueError("`offer_effect` must be probability differences in [-1, 1]")
+    effect = check_1d("offer_effect", offer_effect, "[-1, 1]")
     mask = _check_mask("contacted", contacted, effect.size)
     clv, offer, contact = _check_costs(clv_usd, offer_cost_usd, contact_cost_usd)
     saved = -effect[mask].sum()

@@ -28,6 +28,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from mlsd.validation import (
+    ParameterError,
+    check_1d,
+    check_bool,
+    check_choice,
+    check_int,
+    check_number,
+    check_probability,
+)
+
 __all__ = [
     "CupedResult",
     "LiftEstimate",
@@ -50,40 +60,35 @@ PEEKING_BOUNDARIES = ("fixed", "bonferroni")
 
 # ---------------------------------------------------------------------------- validation
 
+# Argument checks are mlsd.validation's; these short names keep call sites readable.
+
 
 def _check_open_unit(name: str, value: float) -> float:
-    """Return ``value`` as a float, or raise when it is not strictly between 0 and 1."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"`{name}` must be a number in (0, 1), got {value!r}") from None
-    if not 0.0 < v < 1.0:
-        raise ValueError(f"`{name}` must be in (0, 1), got {value!r}")
-    return v
+    return check_probability(name, value, "(0, 1)")
 
 
 def _check_count(name: str, value: float, *, positive: bool = False) -> int:
-    """Return ``value`` as an int, or raise when it is negative, fractional or (optionally) 0."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"`{name}` must be a whole number, got {value!r}") from None
-    if not math.isfinite(v) or v != int(v):
-        raise ValueError(f"`{name}` must be a whole number, got {value!r}")
-    if v < 0 or (positive and v == 0):
-        bound = "> 0" if positive else ">= 0"
-        raise ValueError(f"`{name}` must be {bound}, got {value!r}")
-    return int(v)
+    return check_int(name, value, "[1, inf)" if positive else "[0, inf)")
 
 
 def _check_relative_method(relative_method: str) -> None:
-    if relative_method not in RELATIVE_METHODS:
-        raise ValueError(
-            f"`relative_method` must be one of {RELATIVE_METHODS}, got {relative_method!r}"
+    check_choice("relative_method", relative_method, RELATIVE_METHODS)
+
+
+def _check_paired(name_a: str, a, name_b: str, b, *, unit: str) -> tuple[np.ndarray, np.ndarray]:
+    """Two 1-D arrays of finite numbers, one value per ``unit``, of the same length (>= 2)."""
+    x, y = check_1d(name_a, a), check_1d(name_b, b)
+    if x.size != y.size:
+        raise ParameterError(
+            f"`{name_a}` and `{name_b}` must have the same length, got {x.size} and {y.size}"
         )
+    if x.size < 2:
+        raise ParameterError(f"`{name_a}` needs at least two {unit}, got {x.size}")
+    return x, y
 
 
 def _z_crit(alpha: float, *, two_sided: bool = True) -> float:
+    check_bool("two_sided", two_sided)
     return float(stats.norm.isf(alpha / 2 if two_sided else alpha))
 
 
@@ -175,13 +180,13 @@ def srm_test(
     if designed_shares is None:
         shares = np.full(len(values), 1.0 / len(values))
     else:
-        shares = np.asarray(designed_shares, dtype=float)
+        shares = check_1d("designed_shares", designed_shares, "(0, 1]")
         if shares.shape != observed.shape:
             raise ValueError(
                 f"`designed_shares` must have one share per variant ({len(values)}), "
                 f"got {len(shares)}"
             )
-        if np.any(shares <= 0) or not np.isclose(shares.sum(), 1.0, atol=1e-6):
+        if not np.isclose(shares.sum(), 1.0, atol=1e-6):
             raise ValueError(
                 f"`designed_shares` must be positive and sum to 1, got {list(designed_shares)}"
             )
@@ -301,12 +306,10 @@ def lift_confidence_interval(
     """
     alpha = _check_open_unit("alpha", alpha)
     _check_relative_method(relative_method)
-    c, t = float(control), float(treatment)
-    vc, vt = float(var_control), float(var_treatment)
-    if vc < 0 or not math.isfinite(vc):
-        raise ValueError(f"`var_control` must be >= 0, got {var_control!r}")
-    if vt < 0 or not math.isfinite(vt):
-        raise ValueError(f"`var_treatment` must be >= 0, got {var_treatment!r}")
+    c = check_number("control", control)
+    vc = check_number("var_control", var_control, "[0, inf)")
+    t = check_number("treatment", treatment)
+    vt = check_number("var_treatment", var_treatment, "[0, inf)")
     if vc + vt == 0:
         raise ValueError("`var_control` and `var_treatment` are both 0: no uncertainty to test")
     if c == 0:
@@ -468,16 +471,7 @@ def ratio_metric(numerators, denominators) -> RatioMetric:
 
     Taught in: notebooks/ch02-ml-systems-design/02-ab-test-analysis.ipynb
     """
-    x = np.asarray(numerators, dtype=float).ravel()
-    y = np.asarray(denominators, dtype=float).ravel()
-    if x.shape != y.shape:
-        raise ValueError(
-            f"`numerators` and `denominators` must have the same length, got {x.size} and {y.size}"
-        )
-    if x.size < 2:
-        raise ValueError(f"`numerators` needs at least two users, got {x.size}")
-    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
-        raise ValueError("`numerators` and `denominators` must not contain NaN or infinity")
+    x, y = _check_paired("numerators", numerators, "denominators", denominators, unit="users")
     n = x.size
     mean_y = y.mean()
     if mean_y == 0:
@@ -550,15 +544,11 @@ def _two_proportion_design(
     alpha = _check_open_unit("alpha", alpha)
     if power is not None:
         _check_open_unit("power", power)
-    try:
-        mde_f = float(mde)
-    except (TypeError, ValueError):
-        raise ValueError(f"`mde` must be a non-zero number, got {mde!r}") from None
-    if mde_f == 0 or not math.isfinite(mde_f):
-        raise ValueError(f"`mde` must be a non-zero number, got {mde!r}")
-    ratio_f = float(ratio)
-    if not ratio_f > 0 or not math.isfinite(ratio_f):
-        raise ValueError(f"`ratio` must be > 0, got {ratio!r}")
+    mde_f = check_number("mde", mde)
+    if mde_f == 0:
+        raise ParameterError("`mde` must be a non-zero number, got 0")
+    ratio_f = check_number("ratio", ratio, "(0, inf)")
+    check_bool("relative", relative)
     treated = baseline * (1 + mde_f) if relative else baseline + mde_f
     if not 0 < treated < 1:
         kind = "baseline × (1 + mde)" if relative else "baseline + mde"
@@ -673,9 +663,8 @@ def power_two_proportions(
     p_c, p_t, alpha, k = _two_proportion_design(
         baseline, mde, alpha=alpha, power=None, relative=relative, ratio=ratio
     )
-    n = float(n_control)
-    if not n > 0 or not math.isfinite(n):
-        raise ValueError(f"`n_control` must be > 0, got {n_control!r}")
+    # a number, not a count: power curves are drawn through the unrounded sample sizes
+    n = check_number("n_control", n_control, "(0, inf)")
     sd_null, sd_alt = _two_proportion_sds(p_c, p_t, k)
     z_alpha = _z_crit(alpha, two_sided=two_sided)
     return float(stats.norm.cdf((abs(p_t - p_c) * math.sqrt(n) - z_alpha * sd_null) / sd_alt))
@@ -732,25 +721,14 @@ def cuped_adjust(y, x, *, theta: float | None = None) -> CupedResult:
 
     Taught in: notebooks/ch02-ml-systems-design/02-ab-test-analysis.ipynb
     """
-    y_arr = np.asarray(y, dtype=float).ravel()
-    x_arr = np.asarray(x, dtype=float).ravel()
-    if y_arr.shape != x_arr.shape:
-        raise ValueError(
-            f"`y` and `x` must have the same length, got {y_arr.size} and {x_arr.size}"
-        )
-    if y_arr.size < 2:
-        raise ValueError(f"`y` needs at least two users, got {y_arr.size}")
-    if not (np.all(np.isfinite(y_arr)) and np.all(np.isfinite(x_arr))):
-        raise ValueError("`y` and `x` must not contain NaN or infinity")
+    y_arr, x_arr = _check_paired("y", y, "x", x, unit="users")
     cov = np.cov(y_arr, x_arr, ddof=1)
     if cov[1, 1] == 0:
         raise ValueError("`x` is constant: it cannot explain any variance of `y`")
     if theta is None:
         theta_f = float(cov[0, 1] / cov[1, 1])
     else:
-        theta_f = float(theta)
-        if not math.isfinite(theta_f):
-            raise ValueError(f"`theta` must be a finite number, got {theta!r}")
+        theta_f = check_number("theta", theta)
     adjusted = y_arr - theta_f * (x_arr - x_arr.mean())
     correlation = float(cov[0, 1] / math.sqrt(cov[0, 0] * cov[1, 1])) if cov[0, 0] > 0 else 0.0
     var_y = cov[0, 0]
@@ -818,9 +796,8 @@ def simulate_aa_peeking(
     users_per_look = _check_count("users_per_look", users_per_look, positive=True)
     rate = _check_open_unit("rate", rate)
     alpha = _check_open_unit("alpha", alpha)
-    if boundary not in PEEKING_BOUNDARIES:
-        raise ValueError(f"`boundary` must be one of {PEEKING_BOUNDARIES}, got {boundary!r}")
-    rng = np.random.default_rng(seed)
+    check_choice("boundary", boundary, PEEKING_BOUNDARIES)
+    rng = np.random.default_rng(check_int("seed", seed, "[0, inf)"))
     # successes per experiment, look and arm; cumulative over looks
     new = rng.binomial(users_per_look, rate, size=(n_experiments, n_looks, 2))
     cum = np.cumsum(new, axis=1, dtype=np.int64)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-import numbers
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,6 +32,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import optimize
+
+from mlsd.validation import (
+    ParameterError,
+    check_1d,
+    check_int,
+    check_number,
+    check_probability,
+    describe,
+)
 
 __all__ = [
     "FanoutResult",
@@ -58,56 +66,45 @@ DEFAULT_PERCENTILES = (50, 90, 95, 99)
 
 # --------------------------------------------------------------------------- validation
 
+# Argument checks are mlsd.validation's; these short names keep call sites readable.
+
 
 def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer, got {value!r}")
-    return int(value)
+    return check_int(name, value, "[1, inf)")
 
 
 def _non_negative_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"`{name}` must be a non-negative integer, got {value!r}")
-    return int(value)
+    return check_int(name, value, "[0, inf)")
 
 
 def _positive_float(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"`{name}` must be a positive number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"`{name}` must be a positive finite number, got {value!r}")
-    return value
+    return check_number(name, value, "(0, inf)")
 
 
 def _non_negative_float(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"`{name}` must be a non-negative number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"`{name}` must be a non-negative finite number, got {value!r}")
-    return value
+    return check_number(name, value, "[0, inf)")
 
 
 def _probability(name: str, value: Any, *, open_right: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"`{name}` must be a number in [0, 1], got {value!r}")
-    value = float(value)
-    upper_ok = value < 1 if open_right else value <= 1
-    if not (0 <= value and upper_ok):
-        bracket = "[0, 1)" if open_right else "[0, 1]"
-        raise ValueError(f"`{name}` must be in {bracket}, got {value!r}")
-    return value
+    return check_probability(name, value, "[0, 1)" if open_right else "[0, 1]")
 
 
 def _percentiles(value: Sequence[float]) -> tuple[float, ...]:
-    try:
-        pcts = tuple(float(p) for p in value)
-    except TypeError:
-        raise ValueError(f"`percentiles` must be a sequence of numbers, got {value!r}") from None
-    if not pcts or any(not 0 <= p <= 100 for p in pcts):
-        raise ValueError(f"`percentiles` must be numbers in [0, 100], got {value!r}")
-    return pcts
+    return tuple(check_1d("percentiles", value, "[0, 100]").tolist())
+
+
+def _seed(seed: int | np.random.Generator) -> int | np.random.Generator:
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return check_int("seed", seed, "[0, inf)")
+
+
+def _number_or_array(name: str, value: Any, interval: str) -> np.ndarray:
+    """A number, or an array of numbers of any shape, each inside ``interval``."""
+    if np.ndim(value) == 0:
+        return np.asarray(check_number(name, value, interval))
+    shape = np.shape(value)
+    return check_1d(name, np.ravel(value), interval, min_size=0).reshape(shape)
 
 
 def _pct_key(p: float) -> str:
@@ -142,11 +139,7 @@ def latency_summary(
 
     Taught in: notebooks/ch01-overview/02-latency-vs-throughput.ipynb
     """
-    values = np.asarray(latency_ms, dtype=float).ravel()
-    if values.size == 0:
-        raise ValueError("`latency_ms` must hold at least one value, got an empty sequence")
-    if not np.all(np.isfinite(values)):
-        raise ValueError("`latency_ms` must be finite, got NaN or infinite values")
+    values = check_1d("latency_ms", latency_ms)
     pcts = _percentiles(percentiles)
     out: dict[str, float] = {"n": int(values.size), "mean_ms": float(values.mean())}
     for p, v in zip(pcts, np.percentile(values, pcts), strict=True):
@@ -301,12 +294,13 @@ def sweep_batch_sizes(
     """
     if not callable(predict):
         raise ValueError(f"`predict` must be callable, got {type(predict).__name__}")
-    try:
-        sizes = [int(b) for b in batch_sizes]
-    except (TypeError, ValueError):
-        raise ValueError(f"`batch_sizes` must be positive integers, got {batch_sizes!r}") from None
-    if not sizes or any(b < 1 for b in sizes) or any(int(b) != b for b in batch_sizes):
-        raise ValueError(f"`batch_sizes` must be positive integers, got {batch_sizes!r}")
+    if isinstance(batch_sizes, str | bytes) or np.ndim(batch_sizes) != 1:
+        raise ParameterError(
+            f"`batch_sizes` must be a list of positive integers, got {describe(batch_sizes)}"
+        )
+    sizes = [check_int(f"batch_sizes[{i}]", b, "[1, inf)") for i, b in enumerate(batch_sizes)]
+    if not sizes:
+        raise ParameterError("`batch_sizes` must hold at least one batch size, got none")
     n_rows = len(X)
     if max(sizes) > n_rows:
         raise ValueError(
@@ -422,20 +416,11 @@ def _service_model(
         table = [0.0]
         for b in range(1, max_batch_size + 1):
             value = service_time_s(b)
-            try:
-                value = float(value)
-            except (TypeError, ValueError):
-                raise ValueError(
-                    f"`service_time_s({b})` must return a number of seconds, got {value!r}"
-                ) from None
-            if not math.isfinite(value) or value < 0:
-                raise ValueError(
-                    f"`service_time_s({b})` must be a non-negative finite number of seconds, "
-                    f"got {value!r}"
-                )
-            table.append(value)
+            if isinstance(value, np.ndarray) and value.ndim == 0:  # np.interp and friends
+                value = value.item()
+            table.append(check_number(f"service_time_s({b})", value, "[0, inf)"))
         return table, None
-    if isinstance(service_time_s, numbers.Real) and not isinstance(service_time_s, bool):
+    if np.ndim(service_time_s) == 0:  # a number, or text or a bool that check_number refuses
         value = _positive_float("service_time_s", service_time_s)
         return [0.0] + [value] * max_batch_size, None
     values = np.asarray(service_time_s, dtype=float)
@@ -449,9 +434,7 @@ def _service_model(
             "`service_time_s` as one value per request needs `max_batch_size` = 1, "
             f"got {max_batch_size}; pass a function of batch size instead"
         )
-    if not np.all(np.isfinite(values)) or np.any(values < 0):
-        raise ValueError("`service_time_s` must be non-negative and finite")
-    return None, values.tolist()
+    return None, check_1d("service_time_s", values, "[0, inf)").tolist()
 
 
 def simulate_queue(
@@ -494,13 +477,7 @@ def simulate_queue(
 
     Taught in: notebooks/ch01-overview/02-latency-vs-throughput.ipynb
     """
-    arrivals = np.asarray(arrival_s, dtype=float)
-    if arrivals.ndim != 1 or arrivals.size == 0:
-        raise ValueError(
-            f"`arrival_s` must be a non-empty 1-D sequence of times, got shape {arrivals.shape}"
-        )
-    if not np.all(np.isfinite(arrivals)):
-        raise ValueError("`arrival_s` must be finite, got NaN or infinite values")
+    arrivals = check_1d("arrival_s", arrival_s)
     if np.any(np.diff(arrivals) < 0):
         raise ValueError("`arrival_s` must be sorted in non-decreasing order")
     n_servers = _positive_int("n_servers", n_servers)
@@ -574,10 +551,8 @@ def rescale_arrivals(arrival_s: Sequence[float] | np.ndarray, *, rate_per_s: flo
 
     Taught in: notebooks/ch01-overview/02-latency-vs-throughput.ipynb
     """
-    arrivals = np.asarray(arrival_s, dtype=float)
+    arrivals = check_1d("arrival_s", arrival_s, min_size=2)
     rate = _positive_float("rate_per_s", rate_per_s)
-    if arrivals.ndim != 1 or arrivals.size < 2:
-        raise ValueError(f"`arrival_s` must hold at least two times, got shape {arrivals.shape}")
     if np.any(np.diff(arrivals) < 0):
         raise ValueError("`arrival_s` must be sorted in non-decreasing order")
     span = arrivals[-1] - arrivals[0]
@@ -759,9 +734,7 @@ def mmc_latency_quantile_s(
     """
     lam, mu = _rates(rate_per_s, service_time_s)
     c = _positive_int("n_servers", n_servers)
-    q = _probability("quantile", quantile, open_right=True)
-    if q == 0:
-        raise ValueError(f"`quantile` must be in (0, 1), got {quantile!r}")
+    q = check_probability("quantile", quantile, "(0, 1)")
     if lam >= c * mu:
         return math.inf
     target = 1 - q
@@ -811,9 +784,7 @@ def servers_needed(
     """
     mean_service = _positive_float("service_time_s", service_time_s)
     target = _positive_float("latency_target_s", latency_target_s)
-    q = _probability("quantile", quantile, open_right=True)
-    if q == 0:
-        raise ValueError(f"`quantile` must be in (0, 1), got {quantile!r}")
+    q = check_probability("quantile", quantile, "(0, 1)")
     cap = _positive_int("max_servers", max_servers)
     floor = -math.log(1 - q) * mean_service  # the quantile of the service time alone
     if floor >= target:
@@ -821,9 +792,7 @@ def servers_needed(
             f"`latency_target_s` = {target:g} is unreachable: the {q:g} quantile of the service "
             f"time alone is {floor:.3g} s"
         )
-    rates = np.asarray(rate_per_s, dtype=float)
-    if not np.all(np.isfinite(rates)) or np.any(rates < 0):
-        raise ValueError("`rate_per_s` must be non-negative and finite")
+    rates = _number_or_array("rate_per_s", rate_per_s, "[0, inf)")
 
     def one(lam: float) -> int:
         if lam == 0:
@@ -873,12 +842,15 @@ def fanout_tail_probability(
 
     Taught in: notebooks/ch01-overview/02-latency-vs-throughput.ipynb
     """
-    q = np.asarray(slow_prob, dtype=float)
-    n = np.asarray(n_backends)
-    if np.any(~np.isfinite(q)) or np.any(q < 0) or np.any(q > 1):
-        raise ValueError(f"`slow_prob` must be in [0, 1], got {slow_prob!r}")
-    if not np.issubdtype(n.dtype, np.integer) or np.any(n < 1):
-        raise ValueError(f"`n_backends` must be positive integers, got {n_backends!r}")
+    q = _number_or_array("slow_prob", slow_prob, "[0, 1]")
+    if np.ndim(n_backends) == 0:
+        n = np.asarray(check_int("n_backends", n_backends, "[1, inf)"))
+    else:
+        n = np.asarray(n_backends)
+        if not np.issubdtype(n.dtype, np.integer) or np.any(n < 1):
+            raise ParameterError(
+                f"`n_backends` must be positive integers, got {describe(n_backends)}"
+            )
     p = 1.0 - (1.0 - q) ** n
     return float(p) if p.ndim == 0 else p
 
@@ -958,7 +930,7 @@ def simulate_fanout(
     sigma = _non_negative_float("jitter", jitter)
     if hedge_after_ms is not None:
         hedge_after_ms = _positive_float("hedge_after_ms", hedge_after_ms)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     shape = (n_requests, n_backends)
 
     def draw() -> np.ndarray:

@@ -71,12 +71,15 @@ usage), targeting an offer by true uplift is worth much more than targeting it b
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from mlsd.validation import check_1d, check_bool, check_int, check_number
 
 __all__ = [
     "ACTIVITY_COLUMNS",
@@ -236,33 +239,22 @@ TRACE_COLUMNS = ["request_id", "arrival_s"]
 
 # --------------------------------------------------------------------------- helpers
 
+# Argument checks are mlsd.validation's; these short names keep call sites readable.
+
 
 def _check_int(name: str, value: Any, *, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"`{name}` must be an integer, got {value!r}")
-    if value < low or (high is not None and value > high):
-        allowed = f">= {low}" if high is None else f"in [{low}, {high}]"
-        raise ValueError(f"`{name}` must be {allowed}, got {value}")
-    return int(value)
+    return check_int(name, value, f"[{low}, {'inf)' if high is None else f'{high}]'}")
 
 
 def _check_float(
     name: str, value: Any, *, low: float, high: float, low_open: bool = False
 ) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise ValueError(f"`{name}` must be a number, got {value!r}")
-    value = float(value)
-    bad = not math.isfinite(value) or value > high or (value <= low if low_open else value < low)
-    if bad:
-        left = "(" if low_open else "["
-        raise ValueError(f"`{name}` must be in {left}{low}, {high}], got {value}")
-    return value
+    return check_number(name, value, f"{'(' if low_open else '['}{low:g}, {high:g}]")
 
 
 def _check_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"`seed` must be a non-negative integer, got {seed!r}")
-    return int(seed)
+    # numpy accepts any non-negative seed; notebooks pass `seed + 1`, so no 2**32 cap here
+    return check_int("seed", seed, "[0, inf)")
 
 
 def _std_normal_cdf(x: float) -> float:
@@ -321,9 +313,9 @@ def make_customers(
 
     Taught in: notebooks/ch01-overview/01-churn-in-dollars.ipynb
     """
-    n = _check_int("n_customers", n_customers, low=1, high=10_000_000)
-    seed = _check_seed(seed)
-    shift = _check_float("churn_shift", churn_shift, low=-5.0, high=5.0)
+    n = check_int("n_customers", n_customers, "[1, 1e7]")
+    seed = check_int("seed", seed, "[0, inf)")
+    shift = check_number("churn_shift", churn_shift, "[-5, 5]")
     try:
         snapshot = pd.Timestamp(snapshot_date)
     except (ValueError, TypeError) as err:
@@ -581,9 +573,9 @@ def make_activity(
         raise ValueError(
             f"`customers` lacks the columns {missing}; pass a frame from make_customers"
         )
-    n_before = _check_int("n_months", n_months, low=3, high=60)
-    n_after = _check_int("n_months_after", n_months_after, low=0, high=3)
-    seed = _check_seed(seed)
+    n_before = check_int("n_months", n_months, "[3, 60]")
+    n_after = check_int("n_months_after", n_months_after, "[0, 3]")
+    seed = check_int("seed", seed, "[0, inf)")
     snapshot = pd.Timestamp(snapshot_date).normalize()
     rng = np.random.default_rng(seed)
 
@@ -761,9 +753,18 @@ def _latency_truth(median_ms: float, log_sd: float, lift_ms: float, floor_ms: fl
     return mean + lift_ms + cut * _std_normal_cdf(d) - mean * _std_normal_cdf(d - log_sd)
 
 
+@functools.lru_cache(maxsize=1)
+def _gauss_hermite(n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights of Gauss-Hermite quadrature for exp(-z²/2), computed once."""
+    nodes, weights = np.polynomial.hermite_e.hermegauss(n_nodes)
+    nodes.flags.writeable = False  # shared by every call: keep the cached arrays intact
+    weights.flags.writeable = False
+    return nodes, weights
+
+
 def _retention_truth(logit: float, slope: float, lift: float) -> float:
     """E[min(sigmoid(logit + slope·z) + lift, 1)] for z ~ N(0, 1), by Gauss-Hermite."""
-    nodes, weights = np.polynomial.hermite_e.hermegauss(120)
+    nodes, weights = _gauss_hermite(120)
     r = _sigmoid(logit + slope * nodes)
     return float(np.sum(weights * np.clip(r + lift, 0.0, 1.0)) / np.sqrt(2.0 * np.pi))
 
@@ -841,13 +842,12 @@ def make_experiment(
 
     Taught in: notebooks/ch02-ml-systems-design/02-ab-test-analysis.ipynb
     """
-    n = _check_int("n_users", n_users, low=10, high=10_000_000)
-    seed = _check_seed(seed)
-    n_days = _check_int("n_days", n_days, low=1, high=90)
-    split = _check_float("designed_split", designed_split, low=0.05, high=0.95)
-    timeout = _check_float("timeout_ms", timeout_ms, low=1.0, high=60_000.0)
-    if not isinstance(srm, bool | np.bool_):
-        raise ValueError(f"`srm` must be True or False, got {srm!r}")
+    n = check_int("n_users", n_users, "[10, 1e7]")
+    seed = check_int("seed", seed, "[0, inf)")
+    n_days = check_int("n_days", n_days, "[1, 90]")
+    split = check_number("designed_split", designed_split, "[0.05, 0.95]")
+    timeout = check_number("timeout_ms", timeout_ms, "[1, 60000]")
+    srm = check_bool("srm", srm)
     effect = dict(DEFAULT_TRUE_EFFECT)
     if true_effect is not None:
         if not isinstance(true_effect, Mapping):
@@ -861,12 +861,12 @@ def make_experiment(
                 f"`true_effect` has unknown keys {unknown}; allowed: {sorted(DEFAULT_TRUE_EFFECT)}"
             )
         effect.update(true_effect)
-    for key, (low, high) in {
-        "take_rate": (-0.1, 0.1),
-        "retention": (-0.1, 0.1),
-        "latency_ms": (-50.0, 500.0),
+    for key, interval in {
+        "take_rate": "[-0.1, 0.1]",
+        "retention": "[-0.1, 0.1]",
+        "latency_ms": "[-50, 500]",
     }.items():
-        effect[key] = _check_float(f"true_effect['{key}']", effect[key], low=low, high=high)
+        effect[key] = check_number(f"true_effect['{key}']", effect[key], interval)
 
     m = EXPERIMENT_MODEL
     rng = np.random.default_rng(seed)
@@ -971,7 +971,10 @@ def trace_rate_per_s(t_s: np.ndarray | float, *, truth: Mapping[str, Any]) -> np
         >>> float(trace_rate_per_s(0.0, truth=trace.attrs["truth"])[0]) > 0
         True
     """
-    t = np.atleast_1d(np.asarray(t_s, dtype=float))
+    if np.ndim(t_s) == 0:
+        t = np.atleast_1d(check_number("t_s", t_s, "[0, inf)"))
+    else:
+        t = check_1d("t_s", t_s, "[0, inf)", min_size=0)
     ratio = truth["peak_to_trough"]
     amplitude = (ratio - 1.0) / (ratio + 1.0)
     hour = truth["start_hour"] + t / 3_600.0
@@ -1031,17 +1034,15 @@ def make_request_trace(
 
     Taught in: notebooks/ch01-overview/02-latency-vs-throughput.ipynb
     """
-    duration = _check_float("duration_s", duration_s, low=1.0, high=30 * 86_400.0)
-    mean_rate = _check_float(
-        "mean_rate_per_s", mean_rate_per_s, low=0.0, high=10_000.0, low_open=True
-    )
-    seed = _check_seed(seed)
-    ratio = _check_float("peak_to_trough", peak_to_trough, low=1.0, high=100.0)
-    peak_hour = _check_float("peak_hour", peak_hour, low=0.0, high=24.0)
-    start_hour = _check_float("start_hour", start_hour, low=0.0, high=24.0)
-    bursts_per_day = _check_float("bursts_per_day", bursts_per_day, low=0.0, high=1_000.0)
-    multiplier = _check_float("burst_multiplier", burst_multiplier, low=1.0, high=100.0)
-    burst_len = _check_float("burst_duration_s", burst_duration_s, low=1.0, high=86_400.0)
+    duration = check_number("duration_s", duration_s, "[1, 2592000]")
+    mean_rate = check_number("mean_rate_per_s", mean_rate_per_s, "(0, 10000]")
+    seed = check_int("seed", seed, "[0, inf)")
+    ratio = check_number("peak_to_trough", peak_to_trough, "[1, 100]")
+    peak_hour = check_number("peak_hour", peak_hour, "[0, 24]")
+    start_hour = check_number("start_hour", start_hour, "[0, 24]")
+    bursts_per_day = check_number("bursts_per_day", bursts_per_day, "[0, 1000]")
+    multiplier = check_number("burst_multiplier", burst_multiplier, "[1, 100]")
+    burst_len = check_number("burst_duration_s", burst_duration_s, "[1, 86400]")
     if mean_rate * duration > 50_000_000:
         raise ValueError(
             f"`mean_rate_per_s` × `duration_s` must be at most 50,000,000 requests, "
