@@ -62,8 +62,10 @@ def alive(procs: set[tuple[int, str]]) -> set[tuple[int, str]]:
 
 def start_run(kit: Path, jobs: int, *notebooks: str, sleep_s: float = 60) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "mlsd.cli", "run", *notebooks, "--no-progress", "--no-html"]
-        + ["--jobs", str(jobs), "-p", "sleep_s", str(sleep_s), "--out", str(kit / "run")],
+        [
+            *(sys.executable, "-m", "mlsd.cli", "run", *notebooks, "--no-progress", "--no-html"),
+            *("--jobs", str(jobs), "-p", "sleep_s", str(sleep_s), "--out", str(kit / "run")),
+        ],
         env={**os.environ, "MLSD_HOME": str(kit)},
         cwd=kit,
         stdout=subprocess.PIPE,

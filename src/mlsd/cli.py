@@ -90,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``mlsd`` console script."""
-    from mlsd.outputs import UsageError
+    from mlsd.outputs import OutputError, UsageError
 
     args = _parser().parse_args(argv)
     try:
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"mlsd: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (OSError, ValueError) as exc:  # a file that cannot be written, a damaged input
+    except (OutputError, OSError, ValueError) as exc:  # a file not written, a damaged input
         if args.debug:
             raise
         message = str(exc)

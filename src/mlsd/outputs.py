@@ -33,8 +33,14 @@ class UsageError(ValueError):
     """A request ``mlsd`` refuses before doing anything (bad notebook, parameter, folder...)."""
 
 
-class OutputError(OSError):
-    """A file could not be written (disk full, read-only folder); names the file."""
+class OutputError(Exception):
+    """A file could not be written (disk full, read-only folder); ``str()`` names the file."""
+
+    def __init__(self, path: Path, reason: str, errno: int | None = None) -> None:
+        super().__init__(f"could not write {path}: {reason}")
+        self.path = Path(path)
+        self.reason = reason
+        self.errno = errno
 
 
 def _notify_stderr(message: str) -> None:
@@ -81,7 +87,7 @@ def atomic_write(path: Path, data: bytes | str) -> Path:
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise OutputError(exc.errno, f"could not write {path}: {exc.strerror or exc}") from None
+        raise OutputError(path, exc.strerror or str(exc), exc.errno) from None
     return path
 
 
