@@ -751,8 +751,8 @@ def execute(plan: RunPlan, *, progress: bool = True) -> RunPlan:
     # notebook executes (the kernel is another process, so this one mostly waits).
     html_pool = ThreadPoolExecutor(max_workers=1) if plan.jobs == 1 else None
     rendering = []
-    try:
-        with _signals_raise_interrupted():
+    with _signals_raise_interrupted():
+        try:
             _write_manifest(plan, started, None, context)
             while queue or running:
                 while queue and len(running) < plan.jobs:
@@ -794,45 +794,47 @@ def execute(plan: RunPlan, *, progress: bool = True) -> RunPlan:
             for result, future in rendering:
                 _store(result, future.result(), out_dir)
             plan.status = _overall(plan.results)
-    except Interrupted as exc:
-        _ignore_stop_signals()
-        now = time.perf_counter()
-        stopped = list(running.values())
-        running.clear()
-        for job in stopped:
-            _stop(job)
-            result = plan.results[job.index]
-            if job.outcome is not None:  # it finished as the signal arrived
-                _store(result, job.outcome, out_dir)
-                continue
-            dest = Path(tasks[job.index][1])
-            if partial_path(dest).exists():
-                _finish_partial(partial_path(dest), dest, {"cell": None})
-            result.status = exc.status
-            result.duration_s = round(now - job.started, 3)
-            cell = _running_cell(dest) if dest.exists() else None
-            result.error = {"cell": cell, "ename": exc.status, "evalue": _signal_name(exc)}
-        for i in queue:
-            plan.results[i].status = "not started"
-        for result, future in rendering:  # notebooks that finished get their HTML
-            with contextlib.suppress(Exception):
-                _store(result, future.result(timeout=60), out_dir)
-        plan.status = exc.status
-        raise
-    finally:
-        for job in running.values():
-            _stop(job)
-        if html_pool is not None:
-            html_pool.shutdown(wait=False, cancel_futures=True)
-        bar.close()
-        if plan.status in ("pending", "running"):
-            plan.status = "failed"
-            for r in plan.results:
-                if r.status in ("pending", "running"):
-                    r.status = "not finished"
-        _write_manifest(plan, started, dt.datetime.now(dt.UTC), context)
-        _write_index(plan)
-        _point_latest(out_dir)
+        except Interrupted as exc:
+            _ignore_stop_signals()
+            now = time.perf_counter()
+            stopped = list(running.values())
+            running.clear()
+            for job in stopped:
+                _stop(job)
+                result = plan.results[job.index]
+                if job.outcome is not None:  # it finished as the signal arrived
+                    _store(result, job.outcome, out_dir)
+                    continue
+                dest = Path(tasks[job.index][1])
+                if partial_path(dest).exists():
+                    _finish_partial(partial_path(dest), dest, {"cell": None})
+                result.status = exc.status
+                result.duration_s = round(now - job.started, 3)
+                cell = _running_cell(dest) if dest.exists() else None
+                result.error = {"cell": cell, "ename": exc.status, "evalue": _signal_name(exc)}
+            for i in queue:
+                plan.results[i].status = "not started"
+            for result, future in rendering:  # notebooks that finished get their HTML
+                with contextlib.suppress(Exception):
+                    _store(result, future.result(timeout=60), out_dir)
+            plan.status = exc.status
+            raise
+        finally:
+            # The run's record is written whatever happens; a signal now must not cut it short.
+            _ignore_stop_signals()
+            for job in running.values():
+                _stop(job)
+            if html_pool is not None:
+                html_pool.shutdown(wait=False, cancel_futures=True)
+            bar.close()
+            if plan.status in ("pending", "running"):
+                plan.status = "failed"
+                for r in plan.results:
+                    if r.status in ("pending", "running"):
+                        r.status = "not finished"
+            _write_manifest(plan, started, dt.datetime.now(dt.UTC), context)
+            _write_index(plan)
+            _point_latest(out_dir)
     return plan
 
 
