@@ -28,11 +28,13 @@ run: $(STAMP)  ## execute every notebook into runs/<timestamp>/ (HTML, index.htm
 test: $(STAMP)  ## the whole test suite: unit, notebooks (nbval), CLI, hygiene, offline
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
+# Both serve a git-ignored working copy (refreshed by `mlsd lab|learn --prepare-only`, which
+# never overwrites a notebook you changed), so autosave cannot touch notebooks/.
 lab: $(STAMP)  ## JupyterLab (127.0.0.1, token) on lab/, a working copy: notebooks/ is never written
-	$(BIN)/mlsd lab
+	$(BIN)/mlsd lab --prepare-only && $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=lab --no-browser $(ALLOW_ROOT)
 
 learn: $(STAMP)  ## self-study: learner editions in learn/ (your answers are kept), opened in JupyterLab
-	$(BIN)/mlsd learn
+	$(BIN)/mlsd learn --prepare-only && $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=learn --no-browser $(ALLOW_ROOT)
 
 lint: $(STAMP)  ## ruff on code and notebooks
 	$(BIN)/ruff check .
