@@ -705,6 +705,14 @@ def execute(plan: RunPlan, *, progress: bool = True) -> RunPlan:
     from multiprocessing.connection import wait
 
     _prefer_current_environment_kernel()
+    # On Linux, fork: workers inherit the imported papermill and nbconvert (about 2 s saved
+    # per notebook). Elsewhere (macOS, Windows) fork is unsafe or missing: spawn.
+    ctx = mp.get_context("fork" if sys.platform == "linux" else "spawn")
+    import papermill  # noqa: F401  (imported once here, inherited by forked workers)
+
+    if plan.html and plan.jobs > 1:
+        import nbconvert  # noqa: F401
+    context = {"datasets": dataset_checksums()}  # before the run folder exists: slow-ish
     if plan.out_dir is None:
         plan.out_dir = _make_run_dir(paths.RUNS)
     else:
@@ -736,14 +744,6 @@ def execute(plan: RunPlan, *, progress: bool = True) -> RunPlan:
             )
         )
 
-    # On Linux, fork: workers inherit the imported papermill and nbconvert (about 2 s saved
-    # per notebook). Elsewhere (macOS, Windows) fork is unsafe or missing: spawn.
-    ctx = mp.get_context("fork" if sys.platform == "linux" else "spawn")
-    import papermill  # noqa: F401  (imported once here, inherited by forked workers)
-
-    if plan.html and plan.jobs > 1:
-        import nbconvert  # noqa: F401
-    context = {"datasets": dataset_checksums()}
     bar = _progress(len(tasks), progress)
     running: dict[int, _Running] = {}
     queue = list(range(len(tasks)))
