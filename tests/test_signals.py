@@ -74,7 +74,7 @@ def start_run(kit: Path, jobs: int, *notebooks: str, sleep_s: float = 120) -> su
     )
 
 
-def wait_for(condition, proc: subprocess.Popen, timeout: float = 60) -> None:
+def wait_for(condition, proc: subprocess.Popen, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if proc.poll() is not None:

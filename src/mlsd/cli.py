@@ -127,9 +127,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "student":
         from mlsd import student
 
-        written = student.write_learner_editions(Path(args.out) if args.out else None)
+        folder = Path(args.out) if args.out else student.learner_workspace()
+        written = student.write_learner_editions(folder)
         for path in written:
             print(path)
+        if not written:
+            print(f"the learner editions in {folder} are up to date")
         return EXIT_OK
     if args.command in ("lab", "learn"):
         return cmd_lab(args)
