@@ -589,6 +589,9 @@ def _worker(conn, src: str, dest: str, parameters, cwd: str, html_path: str | No
         # stops workers and kernels itself (no half-shut-down kernel prints a traceback).
         os.setpgrp()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for sig in _STOP_SIGNALS:  # forked with the parent's handlers, which are not for workers
+        if sig != signal.SIGINT:
+            signal.signal(sig, signal.SIG_DFL)
     _die_with_parent()
 
     def report(pid: int, connection_file: str) -> None:
@@ -781,7 +784,9 @@ def execute(plan: RunPlan, *, progress: bool = True) -> RunPlan:
                         continue
                     job.process.join()
                     del running[i]
-                    outcome = job.outcome or _lost_worker(job)
+                    if job.outcome is None:  # killed from outside: its kernel goes too
+                        _stop(job)
+                    outcome = job.outcome or _lost_worker(job, Path(tasks[i][1]))
                     result = plan.results[i]
                     _store(result, outcome, out_dir)
                     html_path = tasks[i][4]
@@ -845,14 +850,20 @@ def _signal_name(exc: Interrupted) -> str:
         return f"stopped by signal {exc.signum}"
 
 
-def _lost_worker(job: _Running) -> dict[str, Any]:
+def _lost_worker(job: _Running, dest: Path) -> dict[str, Any]:
     """The outcome of a worker that exited without reporting one (killed from outside)."""
     code = job.process.exitcode
     how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+    if partial_path(dest).exists():
+        _finish_partial(partial_path(dest), dest, {"cell": None})
     return {
         "status": "failed",
         "duration_s": round(time.perf_counter() - job.started, 3),
-        "error": {"cell": None, "ename": "WorkerLost", "evalue": f"the worker process {how}"},
+        "error": {
+            "cell": _running_cell(dest) if dest.exists() else None,
+            "ename": "WorkerLost",
+            "evalue": f"the worker process {how}",
+        },
         "html": None,
     }
 
