@@ -125,8 +125,8 @@ def check_output_folder(
     sources = (sources or paths.NOTEBOOKS).resolve()
     if folder == root or folder in root.parents:
         raise UsageError(
-            f"`{option}` {folder} is the kit's own folder (or holds it); "
-            "choose a new folder, for example learn/ or /tmp/learner"
+            f"`{option}` {folder} is the kit's own folder (or holds it); nothing was "
+            "changed: choose a new or empty folder"
         )
     if folder == sources or sources in folder.parents:
         raise UsageError(f"`{option}` {folder} is inside the source notebooks {sources}")
