@@ -90,6 +90,7 @@ def test_run_injects_overrides_writes_run_folder_and_leaves_sources_alone(kit):
         "--no-progress",
     )
     assert result.returncode == 0, result.stderr
+    assert "[IPKernelApp]" not in result.stderr  # no kernel notices on the user's terminal
     assert tree_digest(kit / "notebooks") == before
     (run,) = runs(kit)
     assert (kit / "runs" / "latest").resolve() == run.resolve()
