@@ -11,7 +11,7 @@ JOBS   ?= 2
 # JupyterLab refuses to run as root without this flag (containers, CI, Binder-like boxes).
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: help setup run test test-lowest lab lint format bench student doctor data-verify clean
+.PHONY: help setup run test test-lowest lab learn lint format bench student doctor data-verify clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,8 +39,13 @@ test-lowest:  ## unit tests and data verify with the lowest allowed versions, in
 	$(LOWEST)/bin/python -m pytest -n $(JOBS) -p no:cacheprovider -m "not notebook" tests
 	$(LOWEST)/bin/mlsd data verify
 
-lab: $(STAMP)  ## JupyterLab on 127.0.0.1 with token authentication, opened at notebooks/
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks --no-browser $(ALLOW_ROOT)
+# Both serve a git-ignored working copy (refreshed by `mlsd lab|learn --prepare-only`, which
+# never overwrites a notebook you changed), so autosave cannot touch notebooks/.
+lab: $(STAMP)  ## JupyterLab (127.0.0.1, token) on lab/, a working copy: notebooks/ is never written
+	$(BIN)/mlsd lab --prepare-only && $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=lab --no-browser $(ALLOW_ROOT)
+
+learn: $(STAMP)  ## self-study: learner editions in learn/ (your answers are kept), opened in JupyterLab
+	$(BIN)/mlsd learn --prepare-only && $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=learn --no-browser $(ALLOW_ROOT)
 
 lint: $(STAMP)  ## ruff on code and notebooks
 	$(BIN)/ruff check .
@@ -54,7 +59,7 @@ bench: $(STAMP)  ## timings: per notebook, mlsd run --jobs 1 and 2, papermill di
 	$(BIN)/python benchmarks/bench_kit.py
 	@test ! -f benchmarks/bench_data.py || $(BIN)/python benchmarks/bench_data.py
 
-student: $(STAMP)  ## learner editions (solutions removed) into runs/learner/
+student: $(STAMP)  ## learner editions (solutions removed) into learn/; changed copies are kept
 	$(BIN)/mlsd student
 
 doctor: $(STAMP)  ## check this machine is ready for the meetup
@@ -63,6 +68,6 @@ doctor: $(STAMP)  ## check this machine is ready for the meetup
 data-verify: $(STAMP)  ## regenerate every shipped dataset and compare byte for byte
 	$(BIN)/mlsd data verify
 
-clean:  ## remove .venv, runs/ and caches (never notebooks/ or datasets/)
+clean:  ## remove .venv, runs/ and caches (never notebooks/, datasets/, learn/ or lab/)
 	rm -rf $(VENV) $(LOWEST) runs .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -90,6 +90,7 @@ def test_run_injects_overrides_writes_run_folder_and_leaves_sources_alone(kit):
         "--no-progress",
     )
     assert result.returncode == 0, result.stderr
+    assert "[IPKernelApp]" not in result.stderr  # no kernel notices on the user's terminal
     assert tree_digest(kit / "notebooks") == before
     (run,) = runs(kit)
     assert (kit / "runs" / "latest").resolve() == run.resolve()
@@ -234,45 +235,141 @@ def test_run_uses_this_environments_kernel_even_if_the_user_has_another_python3(
     assert result.returncode == 0, result.stderr
 
 
-def test_interrupted_run_is_marked_and_touches_nothing_else(kit):
-    """Ctrl-C mid-run exits 130, marks the run interrupted, and leaves sources untouched."""
-    import signal
-    import time
+@pytest.fixture
+def cli(kit, monkeypatch, capsys):
+    """Call `mlsd` in this process on the throw-away kit (no interpreter start-up per call)."""
+    from mlsd import cli as cli_module
+    from mlsd import paths
 
-    before = tree_digest(kit / "notebooks")
-    env = {**os.environ, "MLSD_HOME": str(kit)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mlsd.cli",
-            "run",
-            "03-slow",
-            "-p",
-            "sleep_s",
-            "120",
-            "--no-progress",
-        ],
-        env=env,
-        cwd=kit,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:  # wait until the kernel is executing the notebook
-        manifests = list((kit / "runs").glob("*/manifest.json")) if (kit / "runs").exists() else []
-        executed = list((kit / "runs").glob("*/ch90-fixture/03-slow.ipynb"))
-        if manifests and executed:
-            break
-        time.sleep(0.2)
-    time.sleep(2)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130
-    assert "interrupted" in err
-    (run,) = runs(kit)
-    manifest = json.loads((run / "manifest.json").read_text())
-    assert manifest["status"] == "interrupted"
-    assert [e["status"] for e in manifest["notebooks"]] == ["interrupted"]
-    assert tree_digest(kit / "notebooks") == before
+    for name, value in {
+        "ROOT": kit,
+        "NOTEBOOKS": kit / "notebooks",
+        "DATASETS": kit / "datasets",
+        "RUNS": kit / "runs",
+    }.items():
+        monkeypatch.setattr(paths, name, value)
+    monkeypatch.chdir(kit)
+
+    def call(*args: str) -> subprocess.CompletedProcess:
+        capsys.readouterr()
+        code = cli_module.main(list(args))
+        captured = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, captured.out, captured.err)
+
+    return call
+
+
+def test_a_huge_value_is_quoted_as_a_prefix(cli):
+    """A 5,000-digit integer is refused with a message that quotes its start, not all of it."""
+    result = cli("run", "01-echo", "-p", "seed", "7" * 5000)
+    assert result.returncode == 2
+    assert "(5,000 characters)" in result.stderr and "7" * 100 not in result.stderr
+    assert len(result.stderr) < 300
+
+
+@pytest.mark.parametrize("command", ["run", "student"])
+def test_out_at_the_kit_root_is_refused_and_nothing_is_touched(kit, cli, command):
+    """`--out .` at the kit's root is refused with one line; every file is still there."""
+    (kit / "notes.txt").write_text("my notes")
+    before = tree_digest(kit)
+    result = cli(command, "--out", ".")
+    assert result.returncode == 2, result.stderr
+    assert "is the kit's own folder" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert tree_digest(kit) == before
+
+
+def test_student_refuses_a_folder_it_did_not_make(kit, cli):
+    """`mlsd student --out DIR` on a folder holding a user's notes.txt changes nothing in it."""
+    mine = kit / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("my notes")
+    result = cli("student", "--out", str(mine))
+    assert result.returncode == 2
+    assert "not empty and was not made by mlsd" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    assert (mine / "notes.txt").read_text() == "my notes"
+
+
+def test_an_empty_untitled_notebook_is_named_and_skipped(kit, cli):
+    """An empty Untitled.ipynb is named by list, run and student, and stops none of them."""
+    from mlsd import runner
+
+    (kit / "notebooks" / "ch90-fixture" / "Untitled.ipynb").write_text("")
+    named = "notebooks/ch90-fixture/Untitled.ipynb: not a readable notebook (empty file)"
+    listing = cli("list")
+    assert listing.returncode == 0 and named in listing.stderr
+    assert "notebooks/ch90-fixture/01-echo.ipynb" in listing.stdout
+    editions = cli("student", "--out", str(kit / "learner"))
+    assert editions.returncode == 0 and named in editions.stderr
+    assert sorted(p.name for p in (kit / "learner" / "ch90-fixture").iterdir()) == [
+        "01-echo.ipynb",
+        "02-fail.ipynb",
+        "03-slow.ipynb",
+    ]
+    chosen = cli("run", "Untitled")
+    assert chosen.returncode == 2 and named in chosen.stderr
+    assert len(chosen.stderr.strip().splitlines()) == 1
+    plan = runner.plan_run(["01-echo"], [("seed", "3")])  # another notebook is planned as usual
+    assert [nb.rel.name for nb in plan.notebooks] == ["01-echo.ipynb"]
+
+
+def test_an_absolute_path_to_a_chapter_folder_selects_like_the_relative_one(kit, cli):
+    """`mlsd run /abs/notebooks/ch90-fixture` plans the same notebooks as `ch90-fixture`."""
+    from mlsd import runner
+
+    relative = runner.plan_run(["notebooks/ch90-fixture/"], [])
+    absolute = runner.plan_run([str(kit / "notebooks" / "ch90-fixture")], [])
+    assert [nb.rel for nb in absolute.notebooks] == [nb.rel for nb in relative.notebooks]
+    assert len(absolute.notebooks) == 3
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A tiny tmpfs with ``free_kb`` left, or skip where mounting is not allowed."""
+    mounted = []
+
+    def make(free_kb: int) -> Path:
+        disk = tmp_path / f"disk{len(mounted)}"
+        disk.mkdir()
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.strip()}")
+        mounted.append(disk)
+        stat = os.statvfs(disk)
+        (disk / "filler").write_bytes(b"x" * (stat.f_bavail * stat.f_frsize - free_kb * 1024))
+        return disk
+
+    if shutil.which("mount") is None or not sys.platform.startswith("linux"):
+        pytest.skip("needs Linux mount")
+    yield make
+    for disk in mounted:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+def assert_no_half_files(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        assert ".tmp" not in path.name and ".partial" not in path.name, path
+        if path.suffix in (".ipynb", ".json"):
+            json.loads(path.read_text())  # whole, not cut short
+
+
+@pytest.mark.parametrize("command", ["run", "student"])
+def test_a_full_disk_gives_one_line_naming_the_file_and_no_half_files(kit, cli, full_disk, command):
+    """When the disk fills, mlsd exits 1 with one line naming the file; no file is cut short."""
+    disk = full_disk(8)
+    if command == "run":  # executes a notebook: in a process of its own
+        args = ("run", "01-echo", "--no-progress", "--no-html", "--out", str(disk / "out"))
+        result = mlsd(kit, *args)
+    else:
+        result = cli("student", "--out", str(disk / "out"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"mlsd: error: could not write {disk / 'out'}")
+    assert line.endswith("No space left on device")
+    assert_no_half_files(disk / "out")

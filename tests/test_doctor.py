@@ -62,3 +62,15 @@ def test_package_floors_come_from_the_installed_metadata():
     names = {c.name for c in doctor.check_packages()}
     assert {"numpy", "pandas", "scikit-learn", "statsmodels", "papermill", "jupyterlab"} <= names
     assert "pytest" not in names  # test extras are not needed at the meetup
+
+
+def test_doctor_names_an_unreadable_notebook(tmp_path, monkeypatch, fixtures_dir):
+    """An empty Untitled.ipynb under notebooks/ is a FAIL line naming it; the rest still count."""
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(fixtures_dir / "notebooks", notebooks)
+    (notebooks / "Untitled.ipynb").write_text("")
+    monkeypatch.setattr(paths, "NOTEBOOKS", notebooks)
+    checks = {c.name: c for c in doctor.check_notebooks()}
+    assert checks["notebooks"].ok and checks["notebooks"].detail.startswith("3 readable")
+    bad = checks["notebook notebooks/Untitled.ipynb"]
+    assert not bad.ok and "empty file" in bad.detail

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,45 @@ def test_override_applies_only_to_notebooks_that_declare_it():
     per_nb = runner.resolve_overrides([("max_measure_s", "2"), ("seed", "5")], NOTEBOOKS)
     assert per_nb[NOTEBOOKS[1].rel] == {"max_measure_s": 2.0, "seed": 5}
     assert per_nb[NOTEBOOKS[0].rel] == {"seed": 5}
+
+
+def test_a_huge_value_is_quoted_as_a_prefix_with_its_length():
+    """A 5,000-digit value is refused with its first characters and its length, not in full."""
+    with pytest.raises(runner.UsageError) as caught:
+        runner.Parameter("seed", "int", "0", "").coerce("9" * 5000, where="nb")
+    message = str(caught.value)
+    assert message.startswith("parameter `seed` of nb is int, got '9999")
+    assert message.endswith("... (5,000 characters)") and len(message) < 150
+    assert runner.quote("short") == "'short'"
+
+
+@pytest.mark.parametrize(
+    ("signum", "status", "code"),
+    [(signal.SIGINT, "interrupted", 130), (signal.SIGTERM, "terminated", 143)]
+    + ([(signal.SIGHUP, "terminated", 129)] if hasattr(signal, "SIGHUP") else []),
+)
+def test_each_stop_signal_has_its_status_and_exit_code(signum, status, code):
+    """SIGINT is "interrupted" (exit 130); SIGTERM and SIGHUP are "terminated" (143, 129)."""
+    stop = runner.Interrupted(signum)
+    assert isinstance(stop, KeyboardInterrupt)
+    assert (stop.status, stop.exit_code) == (status, code)
+
+
+def test_failures_name_the_cell_a_dead_or_stopped_notebook_was_at():
+    """A dead kernel and a stopped notebook are reported at their cell, not "before any cell"."""
+
+    def result(status, error):
+        return runner.NotebookResult(f"notebooks/{status}.ipynb", {}, {}, status, 1.0, error=error)
+
+    plan = runner.RunPlan([], {}, None, 1)
+    plan.results = [
+        result("ok", None),
+        result("failed", {"cell": 25, "ename": "DeadKernelError", "evalue": "Kernel died"}),
+        result("terminated", {"cell": 3, "ename": "terminated", "evalue": "stopped by SIGTERM"}),
+        result("not started", None),
+    ]
+    assert runner.failures(plan) == [
+        "notebooks/failed.ipynb: failed at cell 25: DeadKernelError: Kernel died",
+        "notebooks/terminated.ipynb: terminated at cell 3",
+        "notebooks/not started.ipynb: not started",
+    ]

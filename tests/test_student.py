@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from mlsd import paths, student
+from mlsd.runner import UsageError
 
 SOURCES = sorted(p for p in paths.NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
@@ -185,3 +186,70 @@ def test_learner_editions_run_top_to_bottom_with_checks_not_attempted(tmp_path):
         n_marked = len(marked_lines(nbformat.read(src, as_version=4)))
         assert outputs.count("Not attempted yet") >= n_marked, learner
         assert "Correct" not in outputs.replace("Not attempted", ""), learner
+
+
+def make_sources(root, answer: str = "a = 1  # SOLUTION"):
+    """A notebooks folder with one exercise notebook and one plain notebook."""
+    for name, source in (("01-x.ipynb", answer), ("02-y.ipynb", "print('y')")):
+        folder = root / "notebooks" / "ch90-x"
+        folder.mkdir(parents=True, exist_ok=True)
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+        nbformat.write(nb, folder / name)
+    return root / "notebooks"
+
+
+def test_a_learners_changed_copy_survives_regeneration(tmp_path):
+    """An edited learner copy is kept; the new edition goes beside it with a one-line message."""
+    sources = make_sources(tmp_path)
+    out = tmp_path / "learn"
+    student.write_learner_editions(out, source_root=sources)
+    mine = out / "ch90-x" / "01-x.ipynb"
+    nb = nbformat.read(mine, as_version=4)
+    nb.cells[0].source = "a = 42  # my answer"
+    nbformat.write(nb, mine)
+    edited = mine.read_bytes()
+    untouched = (out / "ch90-x" / "02-y.ipynb").read_bytes()
+
+    messages: list[str] = []
+    assert student.write_learner_editions(out, source_root=sources, notify=messages.append) == []
+    assert mine.read_bytes() == edited and messages == []  # nothing new to offer
+
+    make_sources(tmp_path, answer="b = 2  # SOLUTION")  # the source changes
+    nbformat.write(
+        nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('z')")]),
+        sources / "ch90-x" / "02-y.ipynb",
+    )
+    written = student.write_learner_editions(out, source_root=sources, notify=messages.append)
+    assert mine.read_bytes() == edited
+    beside = out / "ch90-x" / "01-x.new.ipynb"
+    assert "b = ..." in beside.read_text()
+    assert messages == [f"kept your changed {mine}; the new version is 01-x.new.ipynb"]
+    refreshed = out / "ch90-x" / "02-y.ipynb"  # unchanged by its learner: brought up to date
+    assert refreshed.read_bytes() != untouched and "print('z')" in refreshed.read_text()
+    assert sorted(p.name for p in written) == ["01-x.new.ipynb", "02-y.ipynb"]
+
+
+def test_an_unreadable_source_is_skipped_and_named(tmp_path):
+    """An empty notebook among the sources is reported by name; the others are written."""
+    sources = make_sources(tmp_path)
+    (sources / "ch90-x" / "Untitled.ipynb").write_text("")
+    messages: list[str] = []
+    written = student.write_learner_editions(
+        tmp_path / "learn", source_root=sources, notify=messages.append
+    )
+    assert [p.name for p in written] == ["01-x.ipynb", "02-y.ipynb"]
+    assert (
+        len(messages) == 1
+        and "Untitled.ipynb: not a readable notebook (empty file)" in (messages[0])
+    )
+
+
+def test_a_folder_mlsd_did_not_make_is_refused(tmp_path):
+    """A non-empty folder without the marker is refused and left exactly as it was."""
+    sources = make_sources(tmp_path)
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    with pytest.raises(UsageError, match="not empty and was not made by mlsd"):
+        student.write_learner_editions(out, source_root=sources)
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]

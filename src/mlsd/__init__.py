@@ -7,8 +7,12 @@ that ``import mlsd`` stays fast.
 from __future__ import annotations
 
 import importlib
+from importlib import metadata
 
-__version__ = "0.1.0"
+try:  # one source for the version: pyproject.toml, as installed
+    __version__ = metadata.version("mlsd")
+except metadata.PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
 
 _SUBMODULES = {
     "paths",
@@ -25,6 +29,8 @@ _SUBMODULES = {
     "cli",
     "doctor",
     "student",
+    "outputs",
+    "lab",
 }
 
 

@@ -1,7 +1,9 @@
-"""The ``mlsd`` command: list, run, doctor, data, student.
+"""The ``mlsd`` command: list, run, doctor, data, student, lab, learn.
 
-Bad input gets one short message on stderr and exit status 2 (a traceback only with
-``--debug``); a run in which a notebook fails exits 1 and names the notebook and cell.
+A usage error (an unknown notebook, parameter or folder) gets one short message on stderr
+and exit status 2; a failure (a notebook that fails, a file that cannot be written, a
+damaged input) gets one line naming the culprit and exit status 1; a traceback only with
+``--debug``. A run stopped by SIGINT, SIGTERM or SIGHUP exits 128 + the signal's number.
 """
 
 from __future__ import annotations
@@ -62,8 +64,27 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", default=None, help="folder to write to (default: datasets/)")
     data_sub.add_parser("verify", help="regenerate each snapshot and compare it byte for byte")
 
-    student = sub.add_parser("student", help="write learner editions (solutions removed)")
-    student.add_argument("--out", default=None, help="folder to write to (default: runs/learner)")
+    student = sub.add_parser(
+        "student",
+        help="write learner editions (solutions removed) into learn/",
+        description="Write learner editions of every notebook into a folder mlsd made "
+        "(default: learn/). A copy its learner changed is kept; the new edition goes beside "
+        "it as NAME.new.ipynb.",
+    )
+    student.add_argument("--out", default=None, help="folder to write to (default: learn/)")
+
+    for name, what in (
+        ("lab", "a working copy of the notebooks in lab/ (the sources are never written)"),
+        ("learn", "the learner editions in learn/ (your answers are never overwritten)"),
+    ):
+        cmd = sub.add_parser(
+            name,
+            help=f"JupyterLab on 127.0.0.1 with its token, on {what}",
+            description=f"Refresh {what}, then start JupyterLab there on 127.0.0.1 with "
+            "token authentication. Arguments after -- go to jupyter lab.",
+        )
+        cmd.add_argument("--prepare-only", action="store_true", help="refresh the folder only")
+        cmd.add_argument("jupyter_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
 
     from mlsd import guides
 
@@ -73,17 +94,27 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``mlsd`` console script."""
+    from mlsd.outputs import OutputError, UsageError
+
     args = _parser().parse_args(argv)
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
         print("mlsd: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (ValueError, FileNotFoundError, FileExistsError) as exc:
+    except UsageError as exc:
         if args.debug:
             raise
         print(f"mlsd: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except (OutputError, OSError, ValueError) as exc:  # a file not written, a damaged input
+        if args.debug:
+            raise
+        message = str(exc)
+        if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in message:
+            message = f"{exc.filename}: {exc.strerror or message}"
+        print(f"mlsd: error: {message}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -100,21 +131,43 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "student":
         from mlsd import student
 
-        written = student.write_learner_editions(Path(args.out) if args.out else None)
+        folder = Path(args.out) if args.out else student.learner_workspace()
+        written = student.write_learner_editions(folder)
         for path in written:
             print(path)
+        if not written:
+            print(f"the learner editions in {folder} are up to date")
         return EXIT_OK
     if args.command == "guide-times":
         from mlsd import guides
 
         return guides.main(args)
+    if args.command in ("lab", "learn"):
+        return cmd_lab(args)
     raise AssertionError(args.command)  # argparse rejects anything else
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    from mlsd import lab
+
+    folder = lab.prepare(args.command)
+    if args.prepare_only:
+        print(folder)
+        return EXIT_OK
+    extra = [a for a in args.jupyter_args if a != "--"]
+    return lab.start_jupyter(folder, extra)
+
+
+def _report_unreadable(unreadable) -> None:
+    for bad in unreadable:
+        print(f"mlsd: skipped {bad}", file=sys.stderr)
 
 
 def cmd_list() -> int:
     from mlsd import runner
 
-    notebooks = runner.discover()
+    notebooks, unreadable = runner.discover_all()
+    _report_unreadable(unreadable)
     chapter = None
     for nb in notebooks:
         if nb.chapter != chapter:
@@ -138,11 +191,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         out=args.out,
         html=not args.no_html,
     )
+    _report_unreadable(plan.skipped)
     try:
         runner.execute(plan, progress=not args.no_progress)
-    except KeyboardInterrupt:
-        print(f"mlsd: interrupted; partial run in {plan.out_dir}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except runner.Interrupted as exc:
+        done = sum(r.status == "ok" for r in plan.results)
+        print(
+            f"mlsd: {exc.status} ({runner._signal_name(exc)}); {done} of {len(plan.results)} "
+            f"notebooks finished; partial run in {plan.out_dir}",
+            file=sys.stderr,
+        )
+        return exc.exit_code
     failed = runner.failures(plan)
     ok = len(plan.results) - len(failed)
     print(f"{ok} of {len(plan.results)} notebooks succeeded; run folder: {plan.out_dir}")

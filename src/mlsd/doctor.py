@@ -134,6 +134,31 @@ def check_datasets() -> list[Check]:
     ]
 
 
+def check_notebooks() -> list[Check]:
+    """Every ``.ipynb`` under ``notebooks/`` can be read (an empty ``Untitled.ipynb`` cannot)."""
+    from mlsd import runner
+
+    found, unreadable = runner.discover_all()
+    checks = [
+        Check(
+            "notebooks",
+            bool(found),
+            f"{len(found)} readable under {paths.NOTEBOOKS}",
+            "" if found else "restore them: `git checkout -- notebooks`",
+        )
+    ]
+    checks += [
+        Check(
+            f"notebook {bad.display}",
+            False,
+            f"not a readable notebook ({bad.reason}); mlsd skips it",
+            "delete it if you made it, or restore it: `git checkout -- <path>`",
+        )
+        for bad in unreadable
+    ]
+    return checks
+
+
 def check_runs_writable() -> list[Check]:
     try:
         paths.RUNS.mkdir(parents=True, exist_ok=True)
@@ -149,6 +174,7 @@ CHECKS: list[Callable[[], list[Check]]] = [
     check_packages,
     check_kernel,
     check_datasets,
+    check_notebooks,
     check_runs_writable,
 ]
 

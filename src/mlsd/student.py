@@ -18,10 +18,8 @@ counts are cleared. The same sources give byte-identical copies.
 from __future__ import annotations
 
 import ast
-import os
 import re
-import shutil
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -137,39 +135,51 @@ def learner_notebook(
     return copy
 
 
+#: The learner workspace: learner editions that JupyterLab opens (`make learn`), git-ignored.
+LEARN_DIR_NAME = "learn"
+
+
+def learner_workspace() -> Path:
+    """The default folder of ``mlsd student`` and ``make learn``: ``learn/`` at the kit root."""
+    return paths.ROOT / LEARN_DIR_NAME
+
+
 def write_learner_editions(
-    out_dir: Path | None = None, *, source_root: Path | None = None
+    out_dir: Path | None = None,
+    *,
+    source_root: Path | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Write a learner copy of every notebook under ``source_root`` into ``out_dir``.
 
-    The copies are written to a temporary folder first and moved into place only when all
-    of them were made, so a failure leaves an earlier edition untouched.
+    Every edition is made in memory first, so a bad source stops the command before any
+    file is written. Then each file is written atomically, and never over a copy its
+    learner changed: such a copy is kept and the new edition goes beside it as
+    ``NAME.new.ipynb`` (see :func:`mlsd.outputs.sync_copies`). A notebook that cannot be
+    read (an empty ``Untitled.ipynb``) is skipped with a message naming it.
+
+    Raises:
+        UsageError: ``out_dir`` is a folder ``mlsd`` did not make, the kit itself, or lies
+            inside the source notebooks.
 
     Returns:
-        The written notebook paths.
+        The notebook paths written in this call.
     """
+    from mlsd import outputs, runner
+
+    notify = notify or outputs._notify_stderr
     source_root = (source_root or paths.NOTEBOOKS).resolve()
-    out_dir = (out_dir or paths.RUNS / "learner").resolve()
-    if out_dir == source_root or source_root in out_dir.parents:
-        raise ValueError(f"`--out` {out_dir} is inside the source notebooks {source_root}")
-    sources = sorted(p for p in source_root.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".learner-", dir=out_dir.parent))
-    try:
-        for src in sources:
-            rel = src.relative_to(source_root)
-            nb = nbformat.read(src, as_version=4)
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(learner_notebook(nb, where=f"notebooks/{rel.as_posix()}"), target)
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=".learner-old-", dir=out_dir.parent))
-            os.replace(out_dir, old / "x")
-            os.replace(staging, out_dir)
-            shutil.rmtree(old)
-        else:
-            os.replace(staging, out_dir)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
-    return [out_dir / p.relative_to(source_root) for p in sources]
+    out_dir = outputs.check_output_folder(
+        out_dir or learner_workspace(), kind="learner", sources=source_root
+    )
+    editions: dict[str, bytes] = {}
+    for src in runner.notebook_files(source_root):
+        rel = src.relative_to(source_root)
+        try:
+            nb = runner.read_notebook(src)
+        except runner.UnreadableNotebook as exc:
+            notify(f"skipped {exc}")
+            continue
+        text = nbformat.writes(learner_notebook(nb, where=f"notebooks/{rel.as_posix()}"))
+        editions[rel.as_posix()] = (text if text.endswith("\n") else text + "\n").encode()
+    return outputs.sync_copies(out_dir, editions, kind="learner", notify=notify)
