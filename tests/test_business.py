@@ -545,3 +545,69 @@ def test_profit_difference_mismatched_lengths():
     y, a, _ = _two_campaigns()
     with pytest.raises(ValueError, match="`contacted_b` must be a 1-D array of length"):
         business.profit_difference_interval(y, a, a[:-1])
+
+
+# ---------------------------------------------------------------------------------------------
+# auc_difference_interval: DeLong's interval for the AUC difference of two scores
+
+
+def _two_scores(seed: int = 4, n: int = 2_000):
+    """Labels and two correlated scores, one with ties (rounded), like a model and a rival."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.1).astype(int)
+    shared = rng.normal(size=n)
+    a = np.round(shared + 1.0 * y + rng.normal(size=n), 1)
+    b = shared + 0.6 * y + rng.normal(size=n)
+    return y, a, b
+
+
+def test_auc_difference_is_the_difference_of_sklearn_aucs():
+    """The point estimate is roc_auc_score(A) - roc_auc_score(B), ties included."""
+    from sklearn.metrics import roc_auc_score
+
+    y, a, b = _two_scores()
+    result = business.auc_difference_interval(y, a, b)
+    assert result.difference == pytest.approx(roc_auc_score(y, a) - roc_auc_score(y, b), abs=1e-12)
+
+
+def test_auc_difference_components_match_pair_counting():
+    """DeLong's components equal the share of correctly ordered pairs, counted pair by pair."""
+    y, a, _ = _two_scores(n=300)
+    auc, v10, v01 = business._delong_components(y, a)
+    pos, neg = a[y == 1], a[y == 0]
+    pairs = (pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])
+    np.testing.assert_allclose(v10, pairs.mean(axis=1), atol=1e-12)
+    np.testing.assert_allclose(v01, pairs.mean(axis=0), atol=1e-12)
+    assert auc == pytest.approx(pairs.mean(), abs=1e-12)
+
+
+def test_auc_difference_interval_agrees_with_a_paired_bootstrap():
+    """The analytic interval's half-width is close to a paired bootstrap's, done with sklearn."""
+    from sklearn.metrics import roc_auc_score
+
+    y, a, b = _two_scores()
+    rng = np.random.default_rng(9)
+    diffs = []
+    for _ in range(400):
+        idx = rng.integers(y.size, size=y.size)
+        diffs.append(roc_auc_score(y[idx], a[idx]) - roc_auc_score(y[idx], b[idx]))
+    low, high = np.quantile(diffs, [0.025, 0.975])
+    result = business.auc_difference_interval(y, a, b)
+    assert (result.high - result.low) == pytest.approx(high - low, rel=0.2)
+    assert result.low == pytest.approx(low, abs=0.2 * (high - low))
+
+
+def test_auc_difference_of_a_score_with_itself_is_zero():
+    """A score compared with itself differs by 0 with a zero-width interval."""
+    y, a, _ = _two_scores()
+    result = business.auc_difference_interval(y, a, a)
+    assert (result.difference, result.low, result.high) == (0.0, 0.0, 0.0)
+
+
+def test_auc_difference_bad_input():
+    """Scores of another length and a single class are refused with a clear message."""
+    y, a, b = _two_scores()
+    with pytest.raises(ValueError, match="`score_b` must be 2000 finite numbers"):
+        business.auc_difference_interval(y, a, b[:-1])
+    with pytest.raises(ValueError, match="both churners"):
+        business.auc_difference_interval(np.zeros(5), np.arange(5.0), np.arange(5.0))
