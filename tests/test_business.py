@@ -457,3 +457,157 @@ def test_bad_arguments_raise_value_error_naming_them(call, name):
     """Bad inputs raise ValueError whose message names the offending argument."""
     with pytest.raises(ValueError, match=f"`{name}`"):
         call()
+
+
+# ---------------------------------------------------------------------------------------------
+# profit_difference_interval: a paired bootstrap of the profit difference of two campaigns
+
+
+def _two_campaigns(seed: int = 3, n: int = 3_000):
+    """Labels and two overlapping campaigns, each contacting a few percent of customers."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.08).astype(int)
+    score = np.clip(0.3 * y + rng.random(n), 0, 1)
+    return y, score > 0.9, score > 0.95
+
+
+def test_profit_difference_point_estimate_is_the_difference_of_profits():
+    """The difference is campaign_profit(A) - campaign_profit(B) on the same customers."""
+    y, a, b = _two_campaigns()
+    costs = {"clv_usd": 229.7, "offer_cost_usd": 10.0, "contact_cost_usd": 1.0}
+    result = business.profit_difference_interval(y, a, b, **costs)
+    want = business.campaign_profit(y, a, **costs) - business.campaign_profit(y, b, **costs)
+    assert result.difference_usd == pytest.approx(want, rel=1e-12)
+    assert result.low_usd < result.difference_usd < result.high_usd
+
+
+def test_profit_difference_interval_matches_scipy_bootstrap_over_all_customers():
+    """The shortcut bootstrap agrees with scipy's bootstrap that resamples every customer."""
+    y, a, b = _two_campaigns()
+    costs = {"clv_usd": 229.7, "offer_cost_usd": 10.0, "contact_cost_usd": 1.0}
+
+    def difference(idx):
+        return business.campaign_profit(y[idx], a[idx], **costs) - business.campaign_profit(
+            y[idx], b[idx], **costs
+        )
+
+    reference = stats.bootstrap(
+        (np.arange(y.size),),
+        lambda idx: difference(idx.astype(int)),
+        vectorized=False,
+        n_resamples=2_000,
+        method="percentile",
+        rng=np.random.default_rng(11),
+    ).confidence_interval
+    ours = business.profit_difference_interval(y, a, b, **costs, n_resamples=4_000, seed=5)
+    width = reference.high - reference.low
+    assert ours.low_usd == pytest.approx(reference.low, abs=0.1 * width)
+    assert ours.high_usd == pytest.approx(reference.high, abs=0.1 * width)
+
+
+def test_profit_difference_of_identical_campaigns_is_exactly_zero():
+    """Two identical campaigns differ by 0 with a zero-width interval on every resample."""
+    y, a, _ = _two_campaigns()
+    result = business.profit_difference_interval(y, a, a.copy())
+    assert (result.difference_usd, result.low_usd, result.high_usd) == (0.0, 0.0, 0.0)
+    assert result.spans_zero
+
+
+def test_profit_difference_on_few_contacts_spans_zero():
+    """A difference resting on a handful of contacted customers has an interval around zero."""
+    y = np.zeros(2_000, dtype=int)
+    y[:3] = 1
+    a = np.zeros(2_000, dtype=bool)
+    a[:3] = True  # three churners
+    a[3:40] = True  # and 37 who would have stayed
+    result = business.profit_difference_interval(y, a, np.zeros(2_000, dtype=bool), seed=1)
+    assert result.spans_zero
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_resamples": 10}, "`n_resamples` must be an integer in [100, 1000000], got 10"),
+        ({"confidence_level": 1.0}, "`confidence_level` must be a number in (0, 1), got 1.0"),
+        ({"seed": -1}, "`seed` must be an integer in [0, 4294967295], got -1"),
+    ],
+)
+def test_profit_difference_bad_arguments(kwargs, message):
+    """Bad bootstrap settings are refused with a message naming the argument and the value."""
+    y, a, b = _two_campaigns()
+    with pytest.raises(ValueError) as info:
+        business.profit_difference_interval(y, a, b, **kwargs)
+    assert message in str(info.value)
+
+
+def test_profit_difference_mismatched_lengths():
+    """Campaign masks of another length than the labels are refused, naming the mask."""
+    y, a, _ = _two_campaigns()
+    with pytest.raises(ValueError, match="`contacted_b` must be a 1-D array of length"):
+        business.profit_difference_interval(y, a, a[:-1])
+
+
+# ---------------------------------------------------------------------------------------------
+# auc_difference_interval: DeLong's interval for the AUC difference of two scores
+
+
+def _two_scores(seed: int = 4, n: int = 2_000):
+    """Labels and two correlated scores, one with ties (rounded), like a model and a rival."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.1).astype(int)
+    shared = rng.normal(size=n)
+    a = np.round(shared + 1.0 * y + rng.normal(size=n), 1)
+    b = shared + 0.6 * y + rng.normal(size=n)
+    return y, a, b
+
+
+def test_auc_difference_is_the_difference_of_sklearn_aucs():
+    """The point estimate is roc_auc_score(A) - roc_auc_score(B), ties included."""
+    from sklearn.metrics import roc_auc_score
+
+    y, a, b = _two_scores()
+    result = business.auc_difference_interval(y, a, b)
+    assert result.difference == pytest.approx(roc_auc_score(y, a) - roc_auc_score(y, b), abs=1e-12)
+
+
+def test_auc_difference_components_match_pair_counting():
+    """DeLong's components equal the share of correctly ordered pairs, counted pair by pair."""
+    y, a, _ = _two_scores(n=300)
+    auc, v10, v01 = business._delong_components(y, a)
+    pos, neg = a[y == 1], a[y == 0]
+    pairs = (pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])
+    np.testing.assert_allclose(v10, pairs.mean(axis=1), atol=1e-12)
+    np.testing.assert_allclose(v01, pairs.mean(axis=0), atol=1e-12)
+    assert auc == pytest.approx(pairs.mean(), abs=1e-12)
+
+
+def test_auc_difference_interval_agrees_with_a_paired_bootstrap():
+    """The analytic interval's half-width is close to a paired bootstrap's, done with sklearn."""
+    from sklearn.metrics import roc_auc_score
+
+    y, a, b = _two_scores()
+    rng = np.random.default_rng(9)
+    diffs = []
+    for _ in range(400):
+        idx = rng.integers(y.size, size=y.size)
+        diffs.append(roc_auc_score(y[idx], a[idx]) - roc_auc_score(y[idx], b[idx]))
+    low, high = np.quantile(diffs, [0.025, 0.975])
+    result = business.auc_difference_interval(y, a, b)
+    assert (result.high - result.low) == pytest.approx(high - low, rel=0.2)
+    assert result.low == pytest.approx(low, abs=0.2 * (high - low))
+
+
+def test_auc_difference_of_a_score_with_itself_is_zero():
+    """A score compared with itself differs by 0 with a zero-width interval."""
+    y, a, _ = _two_scores()
+    result = business.auc_difference_interval(y, a, a)
+    assert (result.difference, result.low, result.high) == (0.0, 0.0, 0.0)
+
+
+def test_auc_difference_bad_input():
+    """Scores of another length and a single class are refused with a clear message."""
+    y, a, b = _two_scores()
+    with pytest.raises(ValueError, match="`score_b` must be 2000 finite numbers"):
+        business.auc_difference_interval(y, a, b[:-1])
+    with pytest.raises(ValueError, match="both churners"):
+        business.auc_difference_interval(np.zeros(5), np.arange(5.0), np.arange(5.0))
