@@ -39,6 +39,8 @@ REPLACE = {"n_customers": 1_000, "monthly_churn_rate": 0.02}
 LABELS = {"y_true": Y, "contacted": [True, False, True, False, False]}
 UPLIFT = {"offer_effect": [-0.2, 0.0, 0.1], "contacted": [True, True, False]}
 SCORED = {"y_true": Y, "y_score": SCORES}
+PAIRED = {"y_true": Y, "contacted_a": [1, 0, 1, 0, 0], "contacted_b": [1, 1, 0, 0, 0]}
+TWO_SCORES = {"y_true": Y, "score_a": SCORES, "score_b": [0.8, 0.3, 0.6, 0.5, 0.2]}
 LIFT = {"control": 0.10, "var_control": 4e-6, "treatment": 0.11, "var_treatment": 4e-6}
 PROPORTIONS = {
     "successes_control": 900,
@@ -115,6 +117,14 @@ CASES = [
     (business.optimal_threshold, SCORED, "offer_cost_usd", ("10", True, -1.0)),
     (business.optimal_threshold, SCORED, "contact_cost_usd", ("1", True, -1.0)),
     (business.optimal_threshold, SCORED, "acceptance_rate", ("0.3", True, 1.3)),
+    (business.profit_difference_interval, PAIRED, "clv_usd", ("200", True, 0.0)),
+    (business.profit_difference_interval, PAIRED, "offer_cost_usd", ("10", True, -1.0)),
+    (business.profit_difference_interval, PAIRED, "contact_cost_usd", ("1", True, NAN)),
+    (business.profit_difference_interval, PAIRED, "acceptance_rate", ("0.3", True, 1.5)),
+    (business.profit_difference_interval, PAIRED, "confidence_level", ("0.95", True, 1.0)),
+    (business.profit_difference_interval, PAIRED, "n_resamples", ("200", True, 200.0, 10)),
+    (business.profit_difference_interval, PAIRED, "seed", ("0", True, 0.0, -1)),
+    (business.auc_difference_interval, TWO_SCORES, "confidence_level", ("0.95", True, 0.0)),
     (business.emp_score, SCORED, "clv_usd", ("200", True, 0.0)),
     (business.emp_score, SCORED, "offer_cost_usd", ("10", True, -1.0)),
     (business.emp_score, SCORED, "contact_cost_usd", ("1", True, -1.0)),
