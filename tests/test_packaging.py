@@ -13,8 +13,10 @@ from mlsd import paths
 def pyproject_requirements() -> dict[str, str]:
     project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["project"]
     specs = list(project["dependencies"])
-    for extra in project["optional-dependencies"].values():
-        specs.extend(extra)
+    for name, extra in project["optional-dependencies"].items():
+        # `browser` and `site` build and test the kit's website; participants never need them.
+        if name not in ("browser", "site"):
+            specs.extend(extra)
     return {Requirement(s).name.lower(): str(Requirement(s).specifier) for s in specs}
 
 
