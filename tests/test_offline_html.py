@@ -46,9 +46,10 @@ def is_local(url: str) -> bool:
     return parts.scheme in ("", "file", "data") and not parts.netloc
 
 
-@pytest.fixture
-def run_folder(tmp_path) -> Path:
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory) -> Path:
     """`mlsd run` on two small notebooks with formulas, in a throw-away kit."""
+    tmp_path = tmp_path_factory.mktemp("offline-html")
     chapter = tmp_path / "kit" / "notebooks" / "ch91-html"
     chapter.mkdir(parents=True)
     for name in ("01-formula", "02-formula"):
@@ -117,10 +118,12 @@ def test_a_moved_run_folder_still_finds_its_mathjax(run_folder, tmp_path):
     """The MathJax path is relative, so a copied or unzipped run folder keeps its formulas."""
     moved = tmp_path / "elsewhere" / "run"
     shutil.copytree(run_folder, moved)
-    shutil.rmtree(run_folder)
-    for page in moved.glob("ch91-html/*.html"):
+    pages = list(moved.glob("ch91-html/*.html"))
+    assert pages
+    for page in pages:
         (src,) = [u for u in resources(page.read_text(encoding="utf-8")) if "MathJax.js" in u]
-        assert (page.parent / urlsplit(src).path).is_file()
+        script = (page.parent / urlsplit(src).path).resolve()
+        assert script.is_file() and moved.resolve() in script.parents, script
 
 
 def test_the_external_reference_check_catches_nbconverts_cdn_page(tmp_path):
