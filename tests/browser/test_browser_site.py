@@ -49,7 +49,7 @@ _MATH_STATE = """async () => {
     errors: document.querySelectorAll('mjx-merror').length,
     money: [...document.querySelectorAll('mjx-container')].filter(m => {
       const mml = m.querySelector('math');
-      return mml && mml.querySelectorAll('mn').length && letterRun(mml) >= 4;
+      return mml && mml.querySelectorAll('mn').length && letterRun(mml) >= 3;
     }).map(m => m.textContent.slice(0, 80)),
     images: [...document.querySelectorAll('main img, article img')].map(
       i => ({src: i.getAttribute('src'), loaded: i.complete && i.naturalWidth > 0})),
