@@ -19,7 +19,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import nbformat
 import pytest
-from _support import launch_chromium, namespace_prefix, serve_folder
+from _support import namespace_prefix, serve_folder
 
 from mlsd import paths, runner
 
@@ -86,18 +86,6 @@ def site(built_site):
         yield folder, base
 
 
-@pytest.fixture(scope="session")
-def site_browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 def test_the_site_was_built_with_the_network_cut_off(built_site):
     """`python -m mlsd.site` (what `make site` runs) builds inside `unshare -n`."""
     _folder, how = built_site
@@ -113,11 +101,11 @@ def page_paths() -> list[str]:
 
 
 @pytest.mark.parametrize("page_path", page_paths())
-def test_page_loads_everything_from_this_machine(site_browser, site, page_path, tmp_path):
+def test_page_loads_everything_from_this_machine(browser, site, page_path, tmp_path):
     """The page requests nothing off 127.0.0.1, typesets its formulas and loads its figures."""
     folder, base = site
     assert (folder / page_path).is_file(), f"the site has no page {page_path}"
-    page = site_browser.new_page(viewport={"width": 1280, "height": 1000})
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
     requests: list[str] = []
     failed: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
