@@ -11,7 +11,8 @@ JOBS   ?= 2
 # JupyterLab refuses to run as root without this flag (containers, CI, Binder-like boxes).
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: help setup run test test-lowest lab learn lint format bench student doctor data-verify clean
+.PHONY: help setup run test test-lowest lab learn lint format bench student doctor data-verify \
+        clean test-browser site handout dist
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -67,6 +68,22 @@ doctor: $(STAMP)  ## check this machine is ready for the meetup
 
 data-verify: $(STAMP)  ## regenerate every shipped dataset and compare byte for byte
 	$(BIN)/mlsd data verify
+
+$(VENV)/.installed-%: pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[$*]"
+	@touch $@
+
+test-browser: $(VENV)/.installed-browser $(VENV)/.installed-site  ## JupyterLab and the site in headless chromium (needs chromium)
+	$(BIN)/python -m pytest -m browser -n $(JOBS) --dist loadgroup tests/browser
+
+site: $(VENV)/.installed-site  ## website of the guides and freshly executed notebooks into runs/site/, offline
+	$(BIN)/python -m mlsd.site --out runs/site --jobs $(JOBS)
+
+handout: $(STAMP)  ## one printable handout per session into runs/handout/ (from the guides and notebooks)
+	$(BIN)/python -m mlsd.handout --out runs/handout
+
+dist: $(STAMP)  ## a zip for participants: notebooks, learner editions, datasets, README (runs/dist/)
+	$(BIN)/python -m mlsd.dist --out runs/dist
 
 clean:  ## remove .venv, runs/ and caches (never notebooks/, datasets/, learn/ or lab/)
 	rm -rf $(VENV) $(LOWEST) runs .pytest_cache .ruff_cache

@@ -574,11 +574,10 @@ def _source_cell_number(executed: Path, index: int) -> int:
 
 
 def _write_html(notebook: Path, target: Path) -> None:
-    import nbformat
-    from nbconvert import HTMLExporter
+    # Offline page: MathJax from a copy in the run folder, no CDN script (mlsd.offline_html).
+    from mlsd import offline_html
 
-    body, _ = HTMLExporter().from_notebook_node(nbformat.read(notebook, as_version=4))
-    atomic_write(target, body)
+    offline_html.write_notebook_html(notebook, target)
 
 
 def _worker(conn, src: str, dest: str, parameters, cwd: str, html_path: str | None) -> None:
