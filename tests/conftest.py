@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import functools
 import hashlib
@@ -97,8 +98,9 @@ def stream_text():
 # the result under pytest's base temporary folder; every later request in the session, from
 # any xdist worker, reads the stored result. A file lock per configuration makes the other
 # workers wait instead of executing it a second time. The key is the notebook's cells (type,
-# source, tags) and the parameters, so two editions whose code is identical (a learner edition
-# with every solution pasted back, and the instructor edition) share one execution.
+# source without solution markers, tags) and the parameters, so two editions whose code is the
+# same (the instructor edition, and a learner edition with every solution pasted back) share
+# one execution.
 
 LESSON_NOTEBOOKS = sorted(
     p for p in paths.NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
@@ -195,6 +197,21 @@ def offline_sandbox(guard_dir: Path) -> tuple[tuple[str, ...], dict[str, str], s
     return tuple(prefix), env, how
 
 
+_MARKER_LINE = re.compile(r"^\s*#\s*(BEGIN|END)\s+SOLUTION\s*$", re.I)
+_MARKER_TAIL = re.compile(r"\s*#\s*SOLUTION\s*$", re.I)
+
+
+def strip_solution_markers(source: str) -> str:
+    """``source`` without `# SOLUTION` comments and `# BEGIN/END SOLUTION` lines.
+
+    They are comments, so the code runs the same with or without them: the execution key
+    ignores them, and the instructor edition and a learner edition with every solution pasted
+    back then share one execution.
+    """
+    lines = [_MARKER_TAIL.sub("", line) for line in source.splitlines()]
+    return "\n".join(line for line in lines if not _MARKER_LINE.match(line))
+
+
 @dataclass
 class NotebookRun:
     """One execution of a notebook: the executed notebook, its error if any, time, sandbox."""
@@ -239,7 +256,11 @@ class NotebookRuns:
             json.dumps(
                 {
                     "cells": [
-                        [c.cell_type, c.source, sorted(c.get("metadata", {}).get("tags", []))]
+                        [
+                            c.cell_type,
+                            strip_solution_markers(c.source) if c.cell_type == "code" else c.source,
+                            sorted(c.get("metadata", {}).get("tags", [])),
+                        ]
                         for c in nb.cells
                     ],
                     "parameters": parameters,
@@ -398,6 +419,26 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             f"  [{meta['network']}] {status}"
         )
     terminalreporter.write_line(f"{total:7.1f} s  in total, {len(metas)} executions")
+
+
+def other_seed_parameters(notebook: Path) -> dict:
+    """The notebook's run with another seed: its test module's ``OTHER_SEED``, else seed 7.
+
+    A `tests/test_nb_*.py` module (``NOTEBOOK = "notebooks/..."``) may declare
+    ``OTHER_SEED = {"seed": 7, ...}`` (a dict literal) for its variant test; the solution-paste
+    test runs the pasted learner edition with the same values, so that when the paste gives
+    back the instructor's code the two tests share one execution.
+    """
+    notebook_id = notebook.relative_to(paths.NOTEBOOKS).as_posix()
+    for module in sorted(Path(__file__).parent.glob("test_nb_*.py")):
+        found = _module_notebook(module.relative_to(paths.ROOT).as_posix())
+        if found and found[0] == notebook_id:
+            for node in ast.parse(module.read_text()).body:
+                if isinstance(node, ast.Assign) and [
+                    getattr(t, "id", None) for t in node.targets
+                ] == ["OTHER_SEED"]:
+                    return ast.literal_eval(node.value)
+    return {"seed": 7}
 
 
 @functools.cache

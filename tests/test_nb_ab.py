@@ -15,6 +15,9 @@ NOTEBOOK = "notebooks/ch02-ml-systems-design/02-ab-test-analysis.ipynb"
 
 pytestmark = pytest.mark.notebook
 
+# A freshly simulated experiment; the solution-paste test runs the learner edition with it too.
+OTHER_SEED = {"seed": 7, "data_source": "simulate", "n_users": 30_000}
+
 
 @pytest.fixture(scope="module")
 def default_nb(notebook_runs):
@@ -32,7 +35,7 @@ def test_default_run_analyses_the_shipped_snapshot(default_nb, stream_text):
 def test_fresh_experiment_from_another_seed_passes_every_check(notebook_runs, stream_text):
     """A freshly simulated experiment (seed 7) runs top to bottom with all Check cells passing."""
     # Own run: the default reads the shipped snapshot; this simulates a new experiment.
-    nb = notebook_runs.run(NOTEBOOK, seed=7, data_source="simulate", n_users=30_000).ok()
+    nb = notebook_runs.run(NOTEBOOK, **OTHER_SEED).ok()
     text = stream_text(nb)
     shipped = mlsd.datasets.load_experiment("clean")["variant"].value_counts()
     shipped_counts = f"counts [{shipped['control']}, {shipped['treatment']}]"

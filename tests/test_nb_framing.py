@@ -11,6 +11,10 @@ from papermill.exceptions import PapermillExecutionError
 
 NOTEBOOK = "notebooks/ch02-ml-systems-design/01-framing-ml-problems.ipynb"
 
+# Another seed, horizon, budget and catalogue; the solution-paste test runs the learner edition
+# with these too.
+OTHER_SEED = {"seed": 7, "horizon_days": 14, "budget_k": 300, "n_titles": 30}
+
 
 @pytest.fixture(scope="module")
 def default_nb(notebook_runs):
@@ -39,7 +43,7 @@ def _text_outputs(nb) -> str:
 def test_checks_hold_for_another_seed_horizon_and_budget(notebook_runs):
     """With another seed, a 14-day horizon and 300 calls, every check cell still passes."""
     # Own run: the Check cells must hold away from the default horizon, budget and catalogue.
-    nb = notebook_runs.run(NOTEBOOK, seed=7, horizon_days=14, budget_k=300, n_titles=30).ok()
+    nb = notebook_runs.run(NOTEBOOK, **OTHER_SEED).ok()
     text = _text_outputs(nb)
     assert "14-day churn: base rate" in text
     assert "the catalogue has 31" in text

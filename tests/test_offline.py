@@ -54,3 +54,29 @@ def test_notebook_runs_offline_without_a_cell_error(notebook_runs, path):
     assert errors == []
     executed = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
     assert all(c.execution_count for c in executed), "a code cell was not executed"
+
+
+@pytest.mark.notebook
+def test_a_configuration_executes_once_and_solution_markers_do_not_count(tmp_path):
+    """Asking again, or for the same code with `# SOLUTION` markers, reuses one execution."""
+    import nbformat
+    from conftest import NotebookRuns
+
+    runs = NotebookRuns(tmp_path / "runs")
+    cells = [nbformat.v4.new_code_cell("seed = 1", metadata={"tags": ["parameters"]})]
+    kernel = {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python"}}
+    plain = nbformat.v4.new_notebook(
+        cells=[*cells, nbformat.v4.new_code_cell("x = seed + 1")], metadata=kernel
+    )
+    marked = nbformat.v4.new_notebook(
+        cells=[*cells, nbformat.v4.new_code_cell("x = seed + 1  # SOLUTION")], metadata=kernel
+    )
+    first = runs.run(plain, label="tiny", seed=2)
+    assert first.error is None and first.nb.cells[-1].execution_count
+    assert runs.run(marked, label="tiny", seed=2) is first
+    stored = {p: p.stat().st_mtime_ns for p in (tmp_path / "runs").glob("*.ipynb")}
+    NotebookRuns(tmp_path / "runs").run(plain, label="tiny", seed=2)  # another worker, same store
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "runs").glob("*.ipynb")} == stored
+    other = runs.run(plain, label="tiny", seed=3)
+    assert other is not first
+    assert len(list((tmp_path / "runs").glob("*.json"))) == 2  # two configurations, two runs
