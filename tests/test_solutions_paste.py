@@ -110,7 +110,7 @@ def paste_one(nb, label: str, code: str) -> str | None:
         if holders:
             break
     else:
-        return f"no `... {student.PLACEHOLDER_COMMENT}` line before `{label}.check(`"
+        return f"no `...  {student.PLACEHOLDER_COMMENT}` line before `{label}.check(`"
     first, last = holders[0], holders[-1]
     new = code.splitlines()
     same_start = [n for n in range(first) if lines[n].rstrip() == new[0].rstrip()]
@@ -209,3 +209,66 @@ def test_pasted_learner_edition_runs_with_another_seed(notebook_runs, path):
     assert parameters["seed"] != default_seed, f"{parameters} is not another seed"
     nb, _ = pasted(path)
     notebook_runs.run(nb, label=f"pasted {path.name}", **parameters).ok()
+
+
+# --- the paste itself, on small notebooks (fast) --------------------------------------------
+
+
+def _learner(*sources: str):
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+
+
+@pytest.mark.parametrize(
+    ("cells", "code", "expected"),
+    [
+        (  # assignments: the placeholder lines, first to last, become the solution
+            ['q1 = mlsd.exercises.get("a.b")', "x = ...  # your answer here\nq1.check(x)"],
+            "x = 2 * y",
+            "x = 2 * y\nq1.check(x)",
+        ),
+        (  # a set-up line the solution repeats is replaced too, not doubled
+            ['q1 = mlsd.exercises.get("a.b")', "m = 5\nn = ...  # your answer here\nq1.check(n)"],
+            "m = 5\nn = m + 1",
+            "m = 5\nn = m + 1\nq1.check(n)",
+        ),
+        (  # a function: from its `def` line through the body's placeholder
+            [
+                'q2 = mlsd.exercises.get("a.c")',
+                "def f(x):\n    ...  # your answer here\n\n\nq2.check(f)",
+            ],
+            "def f(x):\n    return 2 * x",
+            "def f(x):\n    return 2 * x\n\n\nq2.check(f)",
+        ),
+        (  # a body given without its `def` is indented to the placeholder
+            [
+                'q2 = mlsd.exercises.get("a.c")',
+                "def f(x):\n    ...  # your answer here\n\n\nq2.check(f)",
+            ],
+            "y = 2 * x\nreturn y",
+            "def f(x):\n    y = 2 * x\n    return y\n\n\nq2.check(f)",
+        ),
+        (  # the answer typed in the cell above the check
+            ['q3 = mlsd.exercises.get("a.d")', "z = ...  # your answer here", "q3.check(z)"],
+            "z = 1",
+            None,
+        ),
+    ],
+)
+def test_paste_replaces_the_placeholder_like_a_learner(cells, code, expected):
+    """The solution replaces the placeholder lines (or the function from its `def` line)."""
+    nb = _learner(*cells)
+    label = re.match(r"(\w+) =", cells[0])[1]
+    assert paste_one(nb, label, code) is None
+    if expected is None:
+        assert [c.source for c in nb.cells[1:]] == ["z = 1", "q3.check(z)"]
+    else:
+        assert nb.cells[1].source == expected
+
+
+def test_paste_reports_a_missing_placeholder_or_check():
+    """A question without placeholder, check call or asking cell gets a message, not a guess."""
+    no_holder = _learner('q1 = mlsd.exercises.get("a.b")', "x = 3\nq1.check(x)")
+    assert "no `...  # your answer here` line" in paste_one(no_holder, "q1", "x = 1")
+    no_check = _learner('q1 = mlsd.exercises.get("a.b")', "x = ...  # your answer here")
+    assert "no `q1.check(`" in paste_one(no_check, "q1", "x = 1")
+    assert "no cell asks" in paste_one(_learner("x = 1"), "q9", "x = 1")
