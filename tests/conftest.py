@@ -451,6 +451,7 @@ def _module_notebook(file_scope: str) -> re.Match | None:
     return _NOTEBOOK_ID.fullmatch(found[1]) if found else None
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest without xdist (`-p no:xdist`) has no such hook
 def pytest_xdist_make_scheduler(config, log):
     """With `--dist loadfile`, tests whose id names a notebook share one worker per notebook.
 
