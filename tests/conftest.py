@@ -94,7 +94,7 @@ def stream_text():
 # --- One execution of each notebook per configuration ---------------------------------------
 #
 # Every test that needs an executed notebook asks `notebook_runs.run(notebook, **parameters)`.
-# The first request executes it (in a subprocess, inside the offline sandbox below) and stores
+# The first request executes it (in an executor process inside the offline sandbox) and stores
 # the result under pytest's base temporary folder; every later request in the session, from
 # any xdist worker, reads the stored result. A file lock per configuration makes the other
 # workers wait instead of executing it a second time. The key is the notebook's cells (type,
@@ -144,20 +144,33 @@ GUARD = textwrap.dedent(
     """
 )
 
-# Executes one notebook; run by `sys.executable` inside the sandbox. argv: in, out, parameters
-# (JSON, so types survive), working folder. Exit 1 with "cell N: Error: message" on a failure.
-_EXECUTE = textwrap.dedent(
+# The executor: one per test process, started inside the sandbox and kept for the session,
+# so papermill is imported once rather than once per notebook. It reads one JSON request per
+# line on stdin (in, out, parameters, working folder) and answers one JSON line on the
+# stdout it was started with ({"error": null} or {"error": "cell N: Error: message"});
+# anything else printed goes to stderr.
+_EXECUTOR = textwrap.dedent(
     """
-    import json, sys
+    import json, os, sys
+    answers = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
-    try:
-        pm.execute_notebook(
-            sys.argv[1], sys.argv[2], parameters=json.loads(sys.argv[3]), cwd=sys.argv[4],
-            kernel_name="python3", progress_bar=False, request_save_on_cell_execute=False,
-        )
-    except PapermillExecutionError as error:
-        sys.exit(f"cell {error.exec_count}: {error.ename}: {error.evalue}")
+    for line in sys.stdin:
+        job = json.loads(line)
+        error = None
+        try:
+            pm.execute_notebook(
+                job["in"], job["out"], parameters=job["parameters"], cwd=job["cwd"],
+                kernel_name="python3", progress_bar=False, request_save_on_cell_execute=False,
+                execution_timeout=600,
+            )
+        except PapermillExecutionError as exc:
+            error = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        answers.write(json.dumps({"error": error}) + "\\n")
+        answers.flush()
     """
 )
 
@@ -237,6 +250,7 @@ class NotebookRuns:
         self.cache_dir = cache_dir
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         self._memo: dict[str, NotebookRun] = {}
+        self._executor: subprocess.Popen | None = None
 
     def run(
         self,
@@ -282,17 +296,13 @@ class NotebookRuns:
                 nbformat.write(nb, in_path)
                 workdir = self.cache_dir / f"{stem}-cwd"
                 workdir.mkdir(exist_ok=True)
-                prefix, env, how = offline_sandbox(self.cache_dir / "guard")
+                how = offline_sandbox(self.cache_dir / "guard")[2]
                 started = time.perf_counter()
-                result = subprocess.run(
-                    [*prefix, sys.executable, "-c", _EXECUTE, str(in_path), str(out_path),
-                     json.dumps(parameters), str(workdir)],
-                    capture_output=True, text=True, env=env, timeout=900,
-                )  # fmt: skip
+                error = self._executor_run(
+                    {"in": str(in_path), "out": str(out_path), "cwd": str(workdir)}
+                    | {"parameters": parameters}
+                )
                 seconds = time.perf_counter() - started
-                error = None
-                if result.returncode != 0:
-                    error = (result.stderr.strip().splitlines() or ["no message"])[-1]
                 if not out_path.exists():
                     nbformat.write(nb, out_path)  # failed before papermill wrote anything
                 meta = {"label": label, "parameters": parameters, "error": error}
@@ -309,6 +319,38 @@ class NotebookRuns:
             seconds=meta["seconds"],
             network=meta["network"],
         )
+
+    def close(self) -> None:
+        """Stop the executor (it ends when its input closes) and close its log."""
+        if self._executor is not None:
+            self._executor.stdin.close()
+            try:
+                self._executor.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self._executor.kill()
+                self._executor.wait()
+            self._executor.stdout.close()
+            self._log.close()
+            self._executor = None
+
+    def _executor_run(self, job: dict) -> str | None:
+        """Execute one notebook in this process's executor (started on first use)."""
+        if self._executor is None or self._executor.poll() is not None:
+            prefix, env, _ = offline_sandbox(self.cache_dir / "guard")
+            self.close()
+            self._log = open(self.cache_dir / f"executor-{os.getpid()}.log", "a")
+            self._executor = subprocess.Popen(
+                [*prefix, sys.executable, "-c", _EXECUTOR],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True,
+                env=env,
+            )  # fmt: skip
+        self._executor.stdin.write(json.dumps(job) + "\n")
+        self._executor.stdin.flush()
+        answer = self._executor.stdout.readline()
+        if not answer:  # the executor died: say so, and start a new one next time
+            log = (self.cache_dir / f"executor-{os.getpid()}.log").read_text().strip()
+            return f"the executor stopped: {(log.splitlines() or ['no message'])[-1]}"
+        return json.loads(answer)["error"]
 
 
 @contextlib.contextmanager
@@ -336,9 +378,11 @@ def _runs_dir(config: pytest.Config) -> Path:
 
 
 @pytest.fixture(scope="session")
-def notebook_runs(pytestconfig) -> NotebookRuns:
+def notebook_runs(pytestconfig):
     """Execute a notebook once per configuration per session: ``notebook_runs.run(nb, **p)``."""
-    return NotebookRuns(_runs_dir(pytestconfig))
+    runs = NotebookRuns(_runs_dir(pytestconfig))
+    yield runs
+    runs.close()
 
 
 _GET = re.compile(

@@ -79,4 +79,5 @@ def test_a_configuration_executes_once_and_solution_markers_do_not_count(tmp_pat
     assert {p: p.stat().st_mtime_ns for p in (tmp_path / "runs").glob("*.ipynb")} == stored
     other = runs.run(plain, label="tiny", seed=3)
     assert other is not first
+    runs.close()
     assert len(list((tmp_path / "runs").glob("*.json"))) == 2  # two configurations, two runs
