@@ -11,25 +11,40 @@ JOBS   ?= 2
 # JupyterLab refuses to run as root without this flag (containers, CI, Binder-like boxes).
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: help setup run test test-lowest lab learn lint format bench student doctor data-verify \
-        clean test-browser site handout dist
+.PHONY: help setup run test test-ranges test-lowest lab learn lint format bench student \
+        doctor data-verify clean test-browser site handout dist
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
+# uv installs the kit in seconds (compiled bytecode, so first imports are fast too). It is taken
+# from PATH (and then makes the venv too), or installed into .venv with pip; pip is the fallback.
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "The kit needs Python >= 3.11; this is " + sys.version.split()[0] + ". Run: make PYTHON=python3.11")'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,dev]"
+	@uv=$$(command -v uv || true); \
+	if [ -n "$$uv" ]; then \
+		test -x $(BIN)/python || $$uv venv --quiet --seed --python $(PYTHON) $(VENV) || exit 1; \
+	else \
+		test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || exit 1; \
+		if test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv; then uv=$(BIN)/uv; fi; \
+	fi; \
+	if [ -n "$$uv" ] && $$uv pip install --quiet --python $(BIN)/python --compile-bytecode -e ".[test,dev]"; then \
+		echo "installed with $$uv"; \
+	else \
+		echo "uv is not available: installing with pip (slower)"; \
+		$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,dev]"; \
+	fi
 	@touch $(STAMP)
-
 setup: $(STAMP)  ## create .venv and install the kit (done by every other target)
 
 run: $(STAMP)  ## execute every notebook into runs/<timestamp>/ (HTML, index.html, manifest.json)
 	$(BIN)/mlsd run --jobs $(JOBS)
 
-test: $(STAMP)  ## the whole test suite: unit, notebooks (nbval), CLI, hygiene, offline
+test: $(STAMP)  ## the whole suite: unit, doctests, each notebook run once (offline), CLI, hygiene, ruff
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+
+test-ranges: $(STAMP)  ## every notebook at the low, then the high ends of its parameters' ranges
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -m ranges tests/test_param_ranges.py
 
 test-lowest:  ## unit tests and data verify with the lowest allowed versions, in .venv-lowest
 	rm -rf $(LOWEST)

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from mlsd import paths
@@ -80,3 +94,440 @@ def stream_text():
         )
 
     return _text
+
+
+# --- One execution of each notebook per configuration ---------------------------------------
+#
+# Every test that needs an executed notebook asks `notebook_runs.run(notebook, **parameters)`.
+# The first request executes it (in an executor process inside the offline sandbox) and stores
+# the result under pytest's base temporary folder; every later request in the session, from
+# any xdist worker, reads the stored result. A file lock per configuration makes the other
+# workers wait instead of executing it a second time. The key is the notebook's cells (type,
+# source without solution markers, tags) and the parameters, so two editions whose code is the
+# same (the instructor edition, and a learner edition with every solution pasted back) share
+# one execution.
+
+LESSON_NOTEBOOKS = sorted(
+    p for p in paths.NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+)
+#: Test ids of the lesson notebooks, e.g. "ch01-overview/01-churn-in-dollars.ipynb"; the xdist
+#: scheduler below keeps the tests whose id names a notebook on one worker.
+NOTEBOOK_IDS = [p.relative_to(paths.NOTEBOOKS).as_posix() for p in LESSON_NOTEBOOKS]
+_NOTEBOOK_ID = re.compile(r"ch\d\d-[a-z0-9-]+/\d\d-[a-z0-9-]+\.ipynb")
+
+PROBE = (
+    "import socket\n"
+    "try:\n"
+    "    socket.create_connection(('1.1.1.1', 443), timeout=3)\n"
+    "except OSError:\n"
+    "    print('OFFLINE')\n"
+    "else:\n"
+    "    print('ONLINE')\n"
+)
+
+# Where no network namespace can be made: refuse every connection that leaves the machine.
+GUARD = textwrap.dedent(
+    """
+    # Installed by tests/conftest.py: refuse every connection that leaves the machine.
+    import ipaddress
+    import socket
+
+    _connect = socket.socket.connect
+
+    def _guarded(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0]
+            try:
+                local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+            except ValueError:
+                local = False
+            if not local:
+                raise OSError(101, f"network disabled by the offline test: {address!r}")
+        return _connect(self, address)
+
+    socket.socket.connect = _guarded
+    """
+)
+
+# The executor: one per test process, started inside the sandbox and kept for the session,
+# so papermill is imported once rather than once per notebook. It reads one JSON request per
+# line on stdin (in, out, parameters, working folder) and answers one JSON line on the
+# stdout it was started with ({"error": null} or {"error": "cell N: Error: message"});
+# anything else printed goes to stderr.
+_EXECUTOR = textwrap.dedent(
+    """
+    import json, os, sys
+    answers = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+    for line in sys.stdin:
+        job = json.loads(line)
+        error = None
+        try:
+            pm.execute_notebook(
+                job["in"], job["out"], parameters=job["parameters"], cwd=job["cwd"],
+                kernel_name="python3", progress_bar=False, request_save_on_cell_execute=False,
+                execution_timeout=600,
+            )
+        except PapermillExecutionError as exc:
+            error = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        answers.write(json.dumps({"error": error}) + "\\n")
+        answers.flush()
+    """
+)
+
+
+def namespace_prefix() -> list[str] | None:
+    """`unshare -n` with loopback up, when this machine allows it."""
+    if not (shutil.which("unshare") and shutil.which("ip")):
+        return None
+    probe = subprocess.run(
+        ["unshare", "-n", "ip", "link", "set", "lo", "up"], capture_output=True, timeout=30
+    )
+    if probe.returncode != 0:
+        return None
+    return ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
+
+
+@functools.cache
+def offline_sandbox(guard_dir: Path) -> tuple[tuple[str, ...], dict[str, str], str]:
+    """(command prefix, environment, how) that runs a command with the network unreachable.
+
+    A network namespace where the machine allows one, else a `sitecustomize` socket guard.
+    A probe proves that no connection leaves the machine; the sandbox is refused otherwise.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "MLSD_HOME"}
+    prefix = namespace_prefix()
+    how = "network namespace"
+    if prefix is None:
+        guard_dir.mkdir(parents=True, exist_ok=True)
+        (guard_dir / "sitecustomize.py").write_text(GUARD)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(guard_dir), env.get("PYTHONPATH")]))
+        prefix, how = [], "socket guard"
+    probe = subprocess.run(
+        [*prefix, sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, timeout=60
+    )
+    if probe.stdout.strip() != "OFFLINE":
+        raise RuntimeError(f"the {how} let a connection out: {probe.stdout}{probe.stderr}")
+    return tuple(prefix), env, how
+
+
+_MARKER_LINE = re.compile(r"^\s*#\s*(BEGIN|END)\s+SOLUTION\s*$", re.I)
+_MARKER_TAIL = re.compile(r"\s*#\s*SOLUTION\s*$", re.I)
+
+
+def strip_solution_markers(source: str) -> str:
+    """``source`` without `# SOLUTION` comments and `# BEGIN/END SOLUTION` lines.
+
+    They are comments, so the code runs the same with or without them: the execution key
+    ignores them, and the instructor edition and a learner edition with every solution pasted
+    back then share one execution.
+    """
+    lines = [_MARKER_TAIL.sub("", line) for line in source.splitlines()]
+    return "\n".join(line for line in lines if not _MARKER_LINE.match(line))
+
+
+@dataclass
+class NotebookRun:
+    """One execution of a notebook: the executed notebook, its error if any, time, sandbox."""
+
+    label: str
+    parameters: dict
+    nb: nbformat.NotebookNode
+    error: str | None
+    seconds: float
+    network: str
+
+    def ok(self) -> nbformat.NotebookNode:
+        """The executed notebook; fails the calling test if the execution raised."""
+        if self.error:
+            pytest.fail(f"{self.label} {self.parameters or ''} failed: {self.error}")
+        return self.nb
+
+
+class NotebookRuns:
+    """Executes each (notebook, parameters) once per test session, shared by xdist workers."""
+
+    def __init__(self, cache_dir: Path):
+        self.cache_dir = cache_dir
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        self._memo: dict[str, NotebookRun] = {}
+        self._executor: subprocess.Popen | None = None
+
+    def run(
+        self,
+        notebook: str | Path | nbformat.NotebookNode,
+        *,
+        label: str | None = None,
+        **parameters,
+    ) -> NotebookRun:
+        """Execute ``notebook`` with ``parameters`` (or return the stored execution)."""
+        if isinstance(notebook, nbformat.NotebookNode):
+            nb, label = notebook, label or "notebook"
+        else:
+            path = Path(notebook)
+            path = path if path.is_absolute() else paths.ROOT / path
+            nb, label = nbformat.read(path, as_version=4), label or path.name
+        key = hashlib.sha256(
+            json.dumps(
+                {
+                    "cells": [
+                        [
+                            c.cell_type,
+                            strip_solution_markers(c.source) if c.cell_type == "code" else c.source,
+                            sorted(c.get("metadata", {}).get("tags", [])),
+                        ]
+                        for c in nb.cells
+                    ],
+                    "parameters": parameters,
+                },
+                sort_keys=True,
+            ).encode()
+        ).hexdigest()[:16]
+        if key not in self._memo:
+            self._memo[key] = self._execute_once(key, nb, label, parameters)
+        return self._memo[key]
+
+    def _execute_once(self, key, nb, label, parameters) -> NotebookRun:
+        stem = f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', label).strip('-')}-{key}"
+        meta_path = self.cache_dir / f"{stem}.json"
+        out_path = self.cache_dir / f"{stem}.ipynb"
+        with _locked(self.cache_dir / f"{stem}.lock"):
+            if not meta_path.exists():
+                in_path = self.cache_dir / f"{stem}.in.ipynb"
+                nbformat.write(nb, in_path)
+                workdir = self.cache_dir / f"{stem}-cwd"
+                workdir.mkdir(exist_ok=True)
+                how = offline_sandbox(self.cache_dir / "guard")[2]
+                started = time.perf_counter()
+                error = self._executor_run(
+                    {"in": str(in_path), "out": str(out_path), "cwd": str(workdir)}
+                    | {"parameters": parameters}
+                )
+                seconds = time.perf_counter() - started
+                if not out_path.exists():
+                    nbformat.write(nb, out_path)  # failed before papermill wrote anything
+                meta = {"label": label, "parameters": parameters, "error": error}
+                meta |= {"seconds": round(seconds, 2), "network": how, "pid": os.getpid()}
+                tmp = meta_path.with_suffix(".tmp")
+                tmp.write_text(json.dumps(meta))
+                os.replace(tmp, meta_path)  # the result is complete before anyone reads it
+        meta = json.loads(meta_path.read_text())
+        return NotebookRun(
+            label=label,
+            parameters=parameters,
+            nb=nbformat.read(out_path, as_version=4),
+            error=meta["error"],
+            seconds=meta["seconds"],
+            network=meta["network"],
+        )
+
+    def close(self) -> None:
+        """Stop the executor (it ends when its input closes) and close its log."""
+        if self._executor is not None:
+            self._executor.stdin.close()
+            try:
+                self._executor.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self._executor.kill()
+                self._executor.wait()
+            self._executor.stdout.close()
+            self._log.close()
+            self._executor = None
+
+    def _executor_run(self, job: dict) -> str | None:
+        """Execute one notebook in this process's executor (started on first use)."""
+        if self._executor is None or self._executor.poll() is not None:
+            prefix, env, _ = offline_sandbox(self.cache_dir / "guard")
+            self.close()
+            self._log = open(self.cache_dir / f"executor-{os.getpid()}.log", "a")
+            self._executor = subprocess.Popen(
+                [*prefix, sys.executable, "-c", _EXECUTOR],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True,
+                env=env,
+            )  # fmt: skip
+        self._executor.stdin.write(json.dumps(job) + "\n")
+        self._executor.stdin.flush()
+        answer = self._executor.stdout.readline()
+        if not answer:  # the executor died: say so, and start a new one next time
+            log = (self.cache_dir / f"executor-{os.getpid()}.log").read_text().strip()
+            return f"the executor stopped: {(log.splitlines() or ['no message'])[-1]}"
+        return json.loads(answer)["error"]
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """An exclusive lock on ``path`` across processes (no lock where fcntl is missing)."""
+    with open(path, "w") as handle:
+        try:
+            import fcntl
+        except ImportError:  # Windows: workers may execute a notebook twice, never wrongly
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _runs_dir(config: pytest.Config) -> Path:
+    """The session's store of executions: pytest's base temp of the controlling process."""
+    base = config._tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # an xdist worker's base temp is <controller's>/gwN
+    return base / "notebook-runs"
+
+
+@pytest.fixture(scope="session")
+def notebook_runs(pytestconfig):
+    """Execute a notebook once per configuration per session: ``notebook_runs.run(nb, **p)``."""
+    runs = NotebookRuns(_runs_dir(pytestconfig))
+    yield runs
+    runs.close()
+
+
+_GET = re.compile(
+    r"""^\s*(\w+)\s*=\s*(?:mlsd\.)?exercises\.get\(\s*["']([^"']+)["']\s*\)\s*(?:#.*)?$""", re.M
+)
+_CHECK = re.compile(r"^[^#\n]*?\b(\w+)\.check\(", re.M)
+
+
+def exercise_labels(nb) -> dict[str, str]:
+    """The notebook's exercises: variable (``q1``) -> question id, from ``q1 = ...get("id")``."""
+    return {
+        found[1]: found[2]
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for found in _GET.finditer(cell.source)
+    }
+
+
+def feedback_outcome(output) -> str | None:
+    """ "correct", "not attempted" or "incorrect" for a displayed Feedback; None otherwise."""
+    data = output.get("data", {})
+    markdown, plain = data.get("text/markdown", ""), data.get("text/plain", "")
+    for icon, outcome in (("✅", "correct"), ("✏️", "not attempted"), ("❌", "incorrect")):
+        if markdown.startswith(f"**{icon}"):
+            return outcome
+    if plain.startswith("[Correct]"):
+        return "correct"
+    if plain.lower().startswith("[not attempted"):
+        return "not attempted"
+    if plain.startswith("[") and not plain.startswith(("[Exercise", "[Hint", "[Solution")):
+        return "incorrect"
+    return None
+
+
+def check_outcomes(nb) -> list[dict]:
+    """Each ``qN.check(...)`` call of an executed notebook with the outcome its cell displayed.
+
+    Returns one dict per call: ``cell`` (index), ``label`` (``q1``), ``qid``, ``outcome``
+    ("correct", "not attempted", "incorrect", or "no feedback" when nothing was displayed),
+    and ``text`` (what was displayed).
+    """
+    labels = exercise_labels(nb)
+    found = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        calls = [m[1] for m in _CHECK.finditer(cell.source) if m[1] in labels]
+        shown = [
+            (feedback_outcome(o), o.get("data", {}).get("text/plain", ""))
+            for o in cell.get("outputs", [])
+        ]
+        shown = [s for s in shown if s[0] is not None]
+        for n, label in enumerate(calls):
+            outcome, text = shown[n] if n < len(shown) else ("no feedback", "")
+            found.append(
+                {"cell": index, "label": label, "qid": labels[label], "outcome": outcome}
+                | {"text": text}
+            )
+    return found
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """List every notebook execution of the session once, with its time and sandbox."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or not hasattr(config, "_tmp_path_factory"):
+        return
+    store = _runs_dir(config)
+    metas = sorted(store.glob("*.json"), key=lambda p: p.stat().st_mtime) if store.exists() else []
+    if not metas:
+        return
+    terminalreporter.section("notebook executions (one per configuration)")
+    total = 0.0
+    for meta_path in metas:
+        meta = json.loads(meta_path.read_text())
+        total += meta["seconds"]
+        status = "ok" if not meta["error"] else f"FAILED: {meta['error'][:80]}"
+        terminalreporter.write_line(
+            f"{meta['seconds']:7.1f} s  {meta['label']}  {meta['parameters'] or 'defaults'}"
+            f"  [{meta['network']}] {status}"
+        )
+    terminalreporter.write_line(f"{total:7.1f} s  in total, {len(metas)} executions")
+
+
+def other_seed_parameters(notebook: Path) -> dict:
+    """The notebook's run with another seed: its test module's ``OTHER_SEED``, else seed 7.
+
+    A `tests/test_nb_*.py` module (``NOTEBOOK = "notebooks/..."``) may declare
+    ``OTHER_SEED = {"seed": 7, ...}`` (a dict literal) for its variant test; the solution-paste
+    test runs the pasted learner edition with the same values, so that when the paste gives
+    back the instructor's code the two tests share one execution.
+    """
+    notebook_id = notebook.relative_to(paths.NOTEBOOKS).as_posix()
+    for module in sorted(Path(__file__).parent.glob("test_nb_*.py")):
+        found = _module_notebook(module.relative_to(paths.ROOT).as_posix())
+        if found and found[0] == notebook_id:
+            for node in ast.parse(module.read_text()).body:
+                if isinstance(node, ast.Assign) and [
+                    getattr(t, "id", None) for t in node.targets
+                ] == ["OTHER_SEED"]:
+                    return ast.literal_eval(node.value)
+    return {"seed": 7}
+
+
+@functools.cache
+def _module_notebook(file_scope: str) -> re.Match | None:
+    """The notebook a `tests/test_nb_*.py` module is about (its `NOTEBOOK = "..."` line)."""
+    path = paths.ROOT / file_scope
+    if not re.fullmatch(r"test_nb_\w+\.py", path.name) or not path.exists():
+        return None
+    found = re.search(r'^NOTEBOOK = "notebooks/(.+?)"', path.read_text(), re.M)
+    return _NOTEBOOK_ID.fullmatch(found[1]) if found else None
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest without xdist (`-p no:xdist`) has no such hook
+def pytest_xdist_make_scheduler(config, log):
+    """With `--dist loadfile`, tests whose id names a notebook share one worker per notebook.
+
+    A generic test parametrised over notebooks (learner edition, solution paste) and the
+    notebook's own `tests/test_nb_*.py` module then run on one worker, which executes each of
+    that notebook's configurations while the other worker takes other notebooks: no worker
+    waits for a notebook another is executing. The notebooks' groups go first, as they are
+    the longest units. Other tests keep file scope.
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class NotebookScheduling(LoadFileScheduling):
+        _reordered = False
+
+        def _split_scope(self, nodeid: str) -> str:
+            file_scope = super()._split_scope(nodeid)
+            found = _NOTEBOOK_ID.search(nodeid.partition("[")[2]) or _module_notebook(file_scope)
+            return f"notebook:{found[0]}" if found else file_scope
+
+        def _assign_work_unit(self, node) -> None:
+            if not self._reordered:  # the notebooks' groups first, the largest first
+                self._reordered = True
+                groups = [s for s in self.workqueue if s.startswith("notebook:")]
+                for scope in sorted(groups, key=lambda s: len(self.workqueue[s])):
+                    self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
+
+    return NotebookScheduling(config, log)

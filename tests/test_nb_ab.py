@@ -1,4 +1,8 @@
-"""Parameter variants of the A/B-test notebook, executed with papermill."""
+"""The A/B-test notebook: its default execution and parameter variants.
+
+Executions come from the session's `notebook_runs` (conftest.py): each configuration runs
+once, offline, whichever test asks first.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,27 @@ NOTEBOOK = "notebooks/ch02-ml-systems-design/02-ab-test-analysis.ipynb"
 
 pytestmark = pytest.mark.notebook
 
+# A freshly simulated experiment; the solution-paste test runs the learner edition with it too.
+OTHER_SEED = {"seed": 7, "data_source": "simulate", "n_users": 30_000}
 
-def test_fresh_experiment_from_another_seed_passes_every_check(run_notebook, stream_text):
+
+@pytest.fixture(scope="module")
+def default_nb(notebook_runs):
+    """The session's one execution of the notebook with its defaults (shared by every test)."""
+    return notebook_runs.run(NOTEBOOK).ok()
+
+
+def test_default_run_analyses_the_shipped_snapshot(default_nb, stream_text):
+    """With the defaults the SRM check counts the users of the shipped experiment."""
+    shipped = mlsd.datasets.load_experiment("clean")["variant"].value_counts()
+    shipped_counts = f"counts [{shipped['control']}, {shipped['treatment']}]"
+    assert f"SRM check: {shipped_counts}" in stream_text(default_nb)
+
+
+def test_fresh_experiment_from_another_seed_passes_every_check(notebook_runs, stream_text):
     """A freshly simulated experiment (seed 7) runs top to bottom with all Check cells passing."""
-    nb = run_notebook(NOTEBOOK, seed=7, data_source="simulate", n_users=30_000)
+    # Own run: the default reads the shipped snapshot; this simulates a new experiment.
+    nb = notebook_runs.run(NOTEBOOK, **OTHER_SEED).ok()
     text = stream_text(nb)
     shipped = mlsd.datasets.load_experiment("clean")["variant"].value_counts()
     shipped_counts = f"counts [{shipped['control']}, {shipped['treatment']}]"
@@ -26,6 +47,7 @@ def test_fresh_experiment_from_another_seed_passes_every_check(run_notebook, str
 
 def test_bad_parameter_is_rejected_with_a_clear_message(run_notebook):
     """An out-of-range parameter stops the notebook in the validation cell, naming it."""
+    # Own short run in this process: the error must be raised before any heavy cell.
     with pytest.raises(PapermillExecutionError) as info:
         run_notebook(NOTEBOOK, mde_retention=0.5)
     assert info.value.ename == "ValueError"

@@ -1,4 +1,8 @@
-"""Papermill runs of the churn-in-dollars notebook: real data, other seed and costs, bad input."""
+"""The churn-in-dollars notebook: its default execution, real data, other seed and costs, bad input.
+
+Executions come from the session's `notebook_runs` (conftest.py): each configuration runs
+once, offline, whichever test asks first.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,30 @@ NOTEBOOK = "notebooks/ch01-overview/01-churn-in-dollars.ipynb"
 
 pytestmark = pytest.mark.notebook
 
+# Another seed and cost model; the solution-paste test runs the learner edition with these too.
+OTHER_SEED = {
+    "seed": 7,
+    "acquisition_cost_usd": 158.0,
+    "contact_cost_usd": 2.0,
+    "offer_cost_usd": 15.0,
+    "acceptance_rate": 0.4,
+    "emp_alpha": 4.0,
+    "emp_beta": 6.0,
+}
+
+
+@pytest.fixture(scope="module")
+def default_nb(notebook_runs):
+    """The session's one execution of the notebook with its defaults (shared by every test)."""
+    return notebook_runs.run(NOTEBOOK).ok()
+
+
+def test_default_run_uses_the_simulated_truth(default_nb, stream_text):
+    """On the shipped customers the ground-truth campaigns run and nothing is skipped."""
+    out = stream_text(default_nb)
+    assert "Contacting the" in out
+    assert "Skipped: this section needs" not in out
+
 
 @pytest.mark.shared_data
 @pytest.mark.parametrize(
@@ -22,13 +50,14 @@ pytestmark = pytest.mark.notebook
     ],
 )
 def test_runs_unchanged_on_real_data(
-    request, run_notebook, stream_text, fixture, target, file_name, relative
+    request, notebook_runs, stream_text, fixture, target, file_name, relative
 ):
     """On a real churn file the notebook runs, prints the loader's report and skips the truth."""
+    # Own runs: the loader and the "no ground truth" branches only run on a user's file.
     path = request.getfixturevalue(fixture)
     # A relative data_path is read from the kit's root, whatever the kernel's working directory.
     data_path = os.path.relpath(path, paths.ROOT) if relative else str(path)
-    out = stream_text(run_notebook(NOTEBOOK, data_path=data_path, target=target))
+    out = stream_text(notebook_runs.run(NOTEBOOK, data_path=data_path, target=target).ok())
     assert f"Loaded {file_name}" in out
     assert "Fixes" in out
     assert "Fallback rule: contact the riskier side of one question" in out
@@ -36,20 +65,10 @@ def test_runs_unchanged_on_real_data(
     assert "Contacting the" not in out  # the ground-truth campaigns did not run
 
 
-def test_runs_with_another_seed_and_costs(run_notebook, stream_text):
+def test_runs_with_another_seed_and_costs(notebook_runs, stream_text):
     """A different seed and cost model runs through every check and uses the new costs."""
-    out = stream_text(
-        run_notebook(
-            NOTEBOOK,
-            seed=7,
-            acquisition_cost_usd=158.0,
-            contact_cost_usd=2.0,
-            offer_cost_usd=15.0,
-            acceptance_rate=0.4,
-            emp_alpha=4.0,
-            emp_beta=6.0,
-        )
-    )
+    # Own run: the Check cells must hold for another seed, and the costs must reach the numbers.
+    out = stream_text(notebook_runs.run(NOTEBOOK, **OTHER_SEED).ok())
     # 158 / (15 + 2) = 9.29: the costs reached the computation
     assert "costs 9.3 times a retention attempt ($158.00 vs $17.00)" in out
     assert "Contacting the" in out  # the ground-truth section ran on simulated data
@@ -65,6 +84,7 @@ def test_runs_with_another_seed_and_costs(run_notebook, stream_text):
 )
 def test_bad_parameter_fails_with_clear_value_error(run_notebook, parameters, message):
     """An out-of-range parameter stops the run in the validation cell with a ValueError."""
+    # Own short runs in this process: the error must be raised before any heavy cell.
     from papermill.exceptions import PapermillExecutionError
 
     with pytest.raises(PapermillExecutionError) as info:

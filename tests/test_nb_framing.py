@@ -1,4 +1,8 @@
-"""Parameter variants of the chapter-2 notebook on framing ML problems (papermill runs)."""
+"""The chapter-2 notebook on framing ML problems: its default execution and parameter variants.
+
+Executions come from the session's `notebook_runs` (conftest.py): each configuration runs
+once, offline, whichever test asks first.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,21 @@ import pytest
 from papermill.exceptions import PapermillExecutionError
 
 NOTEBOOK = "notebooks/ch02-ml-systems-design/01-framing-ml-problems.ipynb"
+
+# Another seed, horizon, budget and catalogue; the solution-paste test runs the learner edition
+# with these too.
+OTHER_SEED = {"seed": 7, "horizon_days": 14, "budget_k": 300, "n_titles": 30}
+
+
+@pytest.fixture(scope="module")
+def default_nb(notebook_runs):
+    """The session's one execution of the notebook with its defaults (shared by every test)."""
+    return notebook_runs.run(NOTEBOOK).ok()
+
+
+def test_default_run_uses_the_30_day_horizon(default_nb):
+    """With the defaults the binary label is 30-day churn."""
+    assert "30-day churn: base rate" in _text_outputs(default_nb)
 
 
 def _text_outputs(nb) -> str:
@@ -21,9 +40,10 @@ def _text_outputs(nb) -> str:
 
 
 @pytest.mark.notebook
-def test_checks_hold_for_another_seed_horizon_and_budget(run_notebook):
+def test_checks_hold_for_another_seed_horizon_and_budget(notebook_runs):
     """With another seed, a 14-day horizon and 300 calls, every check cell still passes."""
-    nb = run_notebook(NOTEBOOK, seed=7, horizon_days=14, budget_k=300, n_titles=30)
+    # Own run: the Check cells must hold away from the default horizon, budget and catalogue.
+    nb = notebook_runs.run(NOTEBOOK, **OTHER_SEED).ok()
     text = _text_outputs(nb)
     assert "14-day churn: base rate" in text
     assert "the catalogue has 31" in text
@@ -37,6 +57,7 @@ def test_checks_hold_for_another_seed_horizon_and_budget(run_notebook):
 )
 def test_bad_parameter_is_rejected_with_a_clear_error(run_notebook, name, value):
     """A horizon beyond the 90-day label window stops the run with a ValueError naming it."""
+    # Own short run in this process: the error must be raised before any heavy cell.
     with pytest.raises(PapermillExecutionError) as info:
         run_notebook(NOTEBOOK, **{name: value})
     assert info.value.ename == "ValueError"

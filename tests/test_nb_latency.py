@@ -1,4 +1,8 @@
-"""Parameter variants of the latency-vs-throughput notebook, executed with papermill."""
+"""The latency-vs-throughput notebook: its default execution and parameter variants.
+
+Executions come from the session's `notebook_runs` (conftest.py): each configuration runs
+once, offline, whichever test asks first.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +13,32 @@ NOTEBOOK = "notebooks/ch01-overview/02-latency-vs-throughput.ipynb"
 
 pytestmark = pytest.mark.notebook
 
+# Another seed, a small measurement cap and a short queue; the solution-paste test runs the
+# learner edition with these too.
+OTHER_SEED = {
+    "seed": 7,
+    "max_measure_s": 1.5,
+    "n_queue_requests": 4_000,
+    "fanout_backends": 30,
+    "autoscaler_lag_hours": 2,
+}
 
-def test_other_seed_and_small_measurement_cap_pass_every_check(run_notebook, stream_text):
+
+@pytest.fixture(scope="module")
+def default_nb(notebook_runs):
+    """The session's one execution of the notebook with its defaults (shared by every test)."""
+    return notebook_runs.run(NOTEBOOK).ok()
+
+
+def test_default_run_reaches_the_model_choice(default_nb, stream_text):
+    """With the defaults the notebook gets as far as choosing a model by expected profit."""
+    assert "By expected profit, choose:" in stream_text(default_nb)
+
+
+def test_other_seed_and_small_measurement_cap_pass_every_check(notebook_runs, stream_text):
     """Seed 7, a 1.5 s measurement cap and a short queue run top to bottom, every Check passing."""
-    nb = run_notebook(
-        NOTEBOOK,
-        seed=7,
-        max_measure_s=1.5,
-        n_queue_requests=4_000,
-        fanout_backends=30,
-        autoscaler_lag_hours=2,
-    )
+    # Own run: the timing Checks must hold with little measuring time and another seed.
+    nb = notebook_runs.run(NOTEBOOK, **OTHER_SEED).ok()
     text = stream_text(nb)
     assert "q = 1.0% per backend, N = 30: 26.0% of requests are slow" in text
     assert "By expected profit, choose:" in text
@@ -34,6 +53,7 @@ def test_other_seed_and_small_measurement_cap_pass_every_check(run_notebook, str
 
 def test_bad_parameter_is_rejected_with_a_clear_message(run_notebook):
     """An out-of-range parameter stops the notebook in the validation cell, naming it."""
+    # Own short run in this process: the error must be raised before any heavy cell.
     with pytest.raises(PapermillExecutionError) as info:
         run_notebook(NOTEBOOK, max_measure_s=0.0)
     assert info.value.ename == "ValueError"

@@ -94,3 +94,123 @@ def test_every_notebook_is_linked_from_the_session_plan(path):
     """chapters/README.md links every notebook, so facilitators can find it."""
     rel = path.relative_to(paths.ROOT).as_posix()
     assert f"../{rel}" in (paths.CHAPTERS / "README.md").read_text(), rel
+
+
+# --- Money is "USD 86.61", never a dollar sign before a digit -------------------------------
+# JupyterLab typesets `$...$` as math in Markdown cells, in Markdown and HTML outputs (a
+# pandas table), and ignores a backslash before the dollar: "\$86.61 (2019) ... \$158" shows
+# as italic run-together math. A formula such as `$c$` or `$\alpha = 0.05$` is fine.
+
+_CODE_SPANS = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]*`", re.S)
+_HTML_CODE = re.compile(r"<(pre|code)\b.*?</\1>", re.S | re.I)
+_DELIMITER = re.compile(r"\$\$|\$")  # JupyterLab pairs these, backslash or not
+_PROSE = re.compile(r"(?<![\\{A-Za-z])[A-Za-z]{2,}")  # a word, not a \command or {arg}
+
+
+def dollars_before_digits(text: str, *, html: bool = False) -> list[str]:
+    """Snippets of ``text`` where a `$` before a digit is money, not the start of a formula.
+
+    Dollars pair up as JupyterLab pairs them. A `$` followed by a digit is money when it has
+    no partner, or when the text up to its partner holds a word (``$86.61 for an app user ...
+    $158``, ``<td>$11</td><td>$230``); ``$1-\\alpha$`` and ``$1/h$`` are formulas. Code spans
+    and ``<pre>``/``<code>`` are skipped.
+    """
+    text = (_HTML_CODE if html else _CODE_SPANS).sub(" ", text)
+    marks = [m for m in _DELIMITER.finditer(text) if m[0] == "$"]
+    problems = []
+    for n in range(0, len(marks), 2):
+        opening = marks[n]
+        if not text[opening.end() : opening.end() + 1].isdigit():
+            continue
+        closing = marks[n + 1].start() if n + 1 < len(marks) else None
+        if closing is None or _PROSE.search(text[opening.end() : closing]):
+            problems.append(text[max(0, opening.start() - 25) : opening.end() + 15])
+    return problems
+
+
+def markdown_dollar_problems(nb) -> list[str]:
+    """`$` before a digit in the Markdown cells of ``nb``, as "cell N: ...snippet..."."""
+    return [
+        f"cell {index}: ...{snippet}..."
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "markdown"
+        for snippet in dollars_before_digits(cell.source)
+    ]
+
+
+def output_dollar_problems(nb) -> list[str]:
+    """`$` before a digit in the HTML and Markdown outputs (tables, displayed Markdown)."""
+    problems = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            data = output.get("data", {})
+            for mime, html in (("text/html", True), ("text/markdown", False)):
+                text = data.get(mime, "")
+                text = "".join(text) if isinstance(text, list) else text
+                for snippet in dollars_before_digits(text, html=html):
+                    problems.append(f"cell {index} {mime}: ...{snippet}...")
+    return problems
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_dollar_before_a_digit_in_markdown(path):
+    """Markdown cells write money as "USD 86.61": `$86.61` and `\\$86.61` render as math."""
+    assert markdown_dollar_problems(load(path)) == []
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_dollar_before_a_digit_in_displayed_tables_or_markdown(notebook_runs, path):
+    """The default execution's HTML tables and Markdown outputs write money as "USD 86.61"."""
+    assert output_dollar_problems(notebook_runs.run(path).ok()) == []
+
+
+def test_no_dollar_before_a_digit_in_exercise_texts():
+    """Exercise prompts, hints and solutions (shown as Markdown) write money as "USD 86.61"."""
+    import mlsd.exercises
+
+    problems = [
+        f"{qid}: ...{snippet}..."
+        for qid, q in mlsd.exercises.all_questions().items()
+        for text in (q.prompt, *q.hints, q.solution_text)
+        for snippet in dollars_before_digits(text)
+    ]
+    assert problems == []
+
+
+@pytest.mark.parametrize("planted", ["It costs $5 a month.", r"It costs \$5 a month."])
+def test_the_dollar_check_fails_on_a_planted_amount(tmp_path, planted):
+    """A `$5` (with or without a backslash) planted in a copy of a notebook is caught."""
+    source = paths.NOTEBOOKS / "ch00-start-here" / "00-setup-check.ipynb"
+    nb = load(source)
+    before = len(markdown_dollar_problems(nb))
+    planted_cell = f"A formula $c$ and $\\alpha = 0.05$. {planted}"
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell(planted_cell))
+    copy = tmp_path / source.name
+    nbformat.write(nb, copy)
+    problems = markdown_dollar_problems(load(copy))
+    assert len(problems) == before + 1, problems
+    (found,) = [p for p in problems if p.startswith("cell 1:")]
+    assert planted.removeprefix("It ").rstrip(".") in found, found  # "costs $5 a month"
+
+
+def test_the_dollar_check_fails_on_a_planted_table_cell():
+    """A pandas-style HTML table with `$230` in a cell's output is caught; code is not."""
+    table = "<table><tr><th>cost</th></tr><tr><td>$230</td></tr></table>"
+    cell = nbformat.v4.new_code_cell(
+        "df",
+        outputs=[
+            nbformat.v4.new_output("display_data", data={"text/html": table}),
+            nbformat.v4.new_output("display_data", data={"text/html": "<code>$5</code>"}),
+        ],
+    )
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    assert output_dollar_problems(nb) == [
+        "cell 0 text/html: ...th>cost</th></tr><tr><td>$230</td></tr></..."
+    ]
+
+
+def test_the_dollar_check_passes_formulas_and_code():
+    """Formulas, currency written as USD and dollars inside code are not flagged."""
+    text = "Cost $c$, $\\alpha = 0.05$, $1-\\alpha$, $1/h$, USD 86.61, `'$5'` and\n```\n$5\n```"
+    assert dollars_before_digits(text) == []

@@ -1,114 +1,83 @@
-"""Every notebook runs with the network unavailable: the kit downloads nothing at run time."""
+"""Every notebook runs with the network unavailable: the kit downloads nothing at run time.
+
+The notebooks are not executed here a second time: every execution of the session
+(`notebook_runs` in conftest.py) happens inside the offline sandbox, and these tests check
+that sandbox and read the default executions.
+"""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 import subprocess
 import sys
-import textwrap
-from pathlib import Path
 
 import pytest
-
-from mlsd import paths
-
-pytestmark = pytest.mark.notebook
-
-PROBE = (
-    "import socket\n"
-    "try:\n"
-    "    socket.create_connection(('1.1.1.1', 443), timeout=3)\n"
-    "except OSError:\n"
-    "    print('OFFLINE')\n"
-    "else:\n"
-    "    print('ONLINE')\n"
-)
-
-GUARD = textwrap.dedent(
-    """
-    # Installed by tests/test_offline.py: refuse every connection that leaves the machine.
-    import ipaddress
-    import socket
-
-    _connect = socket.socket.connect
-
-    def _guarded(self, address):
-        if self.family in (socket.AF_INET, socket.AF_INET6):
-            host = address[0]
-            try:
-                local = host == "localhost" or ipaddress.ip_address(host).is_loopback
-            except ValueError:
-                local = False
-            if not local:
-                raise OSError(101, f"network disabled by the offline test: {address!r}")
-        return _connect(self, address)
-
-    socket.socket.connect = _guarded
-    """
-)
+from conftest import LESSON_NOTEBOOKS, NOTEBOOK_IDS, PROBE, offline_sandbox
 
 
-def namespace_prefix() -> list[str] | None:
-    """`unshare -n` with loopback up, when this machine allows it."""
-    if not (shutil.which("unshare") and shutil.which("ip")):
-        return None
-    probe = subprocess.run(
-        ["unshare", "-n", "ip", "link", "set", "lo", "up"], capture_output=True, timeout=30
-    )
-    if probe.returncode != 0:
-        return None
-    return ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
-
-
-def offline_command(tmp_path: Path) -> tuple[list[str], dict[str, str], str]:
-    env = {k: v for k, v in os.environ.items() if k != "MLSD_HOME"}
-    prefix = namespace_prefix()
-    if prefix is not None:
-        return prefix, env, "network namespace"
-    guard_dir = tmp_path / "guard"
-    guard_dir.mkdir()
-    (guard_dir / "sitecustomize.py").write_text(GUARD)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(guard_dir), env.get("PYTHONPATH")]))
-    return [], env, "socket guard"
-
-
-def test_all_notebooks_run_with_the_network_unavailable(tmp_path):
-    """`mlsd run` executes every notebook where no connection can leave the machine."""
-    prefix, env, how = offline_command(tmp_path)
+def test_the_sandbox_lets_no_connection_leave_the_machine(tmp_path):
+    """A connection attempt from inside the sandbox fails (network namespace or socket guard)."""
+    prefix, env, how = offline_sandbox(tmp_path / "guard")
     probe = subprocess.run(
         [*prefix, sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, timeout=60
     )
     assert probe.stdout.strip() == "OFFLINE", (how, probe.stdout, probe.stderr)
 
-    out = tmp_path / "run"
+
+def test_the_sandbox_still_serves_loopback(tmp_path):
+    """Inside the sandbox a local server is reachable (the kernel talks to papermill this way)."""
+    prefix, env, _ = offline_sandbox(tmp_path / "guard")
+    code = (
+        "import socket\n"
+        "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()\n"
+        "c = socket.create_connection(s.getsockname(), timeout=3); print('LOOPBACK')\n"
+    )
     result = subprocess.run(
-        [
-            *prefix,
-            sys.executable,
-            "-m",
-            "mlsd.cli",
-            "run",
-            "--out",
-            str(out),
-            "--jobs",
-            "2",
-            "--no-html",
-            "--no-progress",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=900,
+        [*prefix, sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
     )
-    assert result.returncode == 0, f"offline run ({how}) failed:\n{result.stdout}\n{result.stderr}"
-    manifest = json.loads((out / "manifest.json").read_text())
-    notebooks = sorted(
-        p.relative_to(paths.ROOT).as_posix()
-        for p in paths.NOTEBOOKS.rglob("*.ipynb")
-        if ".ipynb_checkpoints" not in p.parts
+    assert result.stdout.strip() == "LOOPBACK", result.stderr
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", LESSON_NOTEBOOKS, ids=NOTEBOOK_IDS)
+def test_notebook_runs_offline_without_a_cell_error(notebook_runs, path):
+    """The default execution happened offline and no cell raised (what nbval-lax checked)."""
+    run = notebook_runs.run(path)
+    assert run.network in ("network namespace", "socket guard")
+    nb = run.ok()
+    errors = [
+        (index, output.get("ename"), output.get("evalue"))
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and "raises-exception" not in cell.metadata.get("tags", [])
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "error"
+    ]
+    assert errors == []
+    executed = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+    assert all(c.execution_count for c in executed), "a code cell was not executed"
+
+
+@pytest.mark.notebook
+def test_a_configuration_executes_once_and_solution_markers_do_not_count(tmp_path):
+    """Asking again, or for the same code with `# SOLUTION` markers, reuses one execution."""
+    import nbformat
+    from conftest import NotebookRuns
+
+    runs = NotebookRuns(tmp_path / "runs")
+    cells = [nbformat.v4.new_code_cell("seed = 1", metadata={"tags": ["parameters"]})]
+    kernel = {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python"}}
+    plain = nbformat.v4.new_notebook(
+        cells=[*cells, nbformat.v4.new_code_cell("x = seed + 1")], metadata=kernel
     )
-    assert sorted(e["path"] for e in manifest["notebooks"]) == notebooks
-    assert all(e["status"] == "ok" for e in manifest["notebooks"])
+    marked = nbformat.v4.new_notebook(
+        cells=[*cells, nbformat.v4.new_code_cell("x = seed + 1  # SOLUTION")], metadata=kernel
+    )
+    first = runs.run(plain, label="tiny", seed=2)
+    assert first.error is None and first.nb.cells[-1].execution_count
+    assert runs.run(marked, label="tiny", seed=2) is first
+    stored = {p: p.stat().st_mtime_ns for p in (tmp_path / "runs").glob("*.ipynb")}
+    NotebookRuns(tmp_path / "runs").run(plain, label="tiny", seed=2)  # another worker, same store
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "runs").glob("*.ipynb")} == stored
+    other = runs.run(plain, label="tiny", seed=3)
+    assert other is not first
+    runs.close()
+    assert len(list((tmp_path / "runs").glob("*.json"))) == 2  # two configurations, two runs

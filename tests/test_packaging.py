@@ -70,3 +70,34 @@ def test_ci_runs_the_readme_test_command():
     """.ci/run calls `make test`, the command the README gives."""
     assert "make test" in (paths.ROOT / ".ci" / "run").read_text()
     assert "make test" in (paths.ROOT / "README.md").read_text()
+
+
+def test_pre_commit_ruff_is_the_ruff_the_dev_extra_pins():
+    """The ruff hook's rev equals the dev extra's exact ruff pin, so hook and `make lint` agree."""
+    project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["project"]
+    (ruff,) = [
+        Requirement(s) for s in project["optional-dependencies"]["dev"] if s.startswith("ruff")
+    ]
+    (pin,) = ruff.specifier
+    assert pin.operator == "==", f"the dev extra should pin ruff exactly, got {ruff}"
+    config = (paths.ROOT / ".pre-commit-config.yaml").read_text()
+    rev = re.search(r"ruff-pre-commit\n(?:\s*#.*\n)*\s*rev: v(\S+)", config)[1]
+    assert rev == pin.version
+
+
+def test_setup_uses_uv_with_compiled_bytecode_and_falls_back_to_pip():
+    """`make setup` installs with uv (compiled bytecode) when it can, else with pip."""
+    makefile = (paths.ROOT / "Makefile").read_text()
+    recipe = re.search(r"^\$\(STAMP\):.*\n((?:\t.*\n)+)", makefile, re.M)[1]
+    assert "uv pip install" in recipe and "--compile-bytecode" in recipe
+    assert "-m pip install --quiet --disable-pip-version-check -e" in recipe
+
+
+def test_the_range_sweep_has_its_target_and_ci_runs_it_after_the_tests():
+    """`make test-ranges` runs the `ranges` marker, which `make test` leaves out; CI runs both."""
+    makefile = (paths.ROOT / "Makefile").read_text()
+    assert re.search(r"^test-ranges:.*\n\t.*-m ranges", makefile, re.M)
+    project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())
+    assert "-m 'not ranges'" in project["tool"]["pytest"]["ini_options"]["addopts"]
+    ci = (paths.ROOT / ".ci" / "run").read_text()
+    assert ci.index("make test\n") < ci.index("make test-ranges")
