@@ -35,6 +35,7 @@ $(STAMP): pyproject.toml
 		$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,dev]"; \
 	fi
 	@touch $(STAMP)
+
 setup: $(STAMP)  ## create .venv and install the kit (done by every other target)
 
 run: $(STAMP)  ## execute every notebook into runs/<timestamp>/ (HTML, index.html, manifest.json)
@@ -85,7 +86,8 @@ data-verify: $(STAMP)  ## regenerate every shipped dataset and compare byte for 
 	$(BIN)/mlsd data verify
 
 $(VENV)/.installed-%: pyproject.toml $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[$*]"
+	@if test -x $(BIN)/uv; then $(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -e ".[$*]"; \
+	else $(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[$*]"; fi
 	@touch $@
 
 test-browser: $(VENV)/.installed-browser $(VENV)/.installed-site  ## JupyterLab and the site in headless chromium (needs chromium)
