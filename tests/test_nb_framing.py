@@ -60,6 +60,6 @@ def test_bad_parameter_is_rejected_with_a_clear_error(run_notebook, name, value)
     # Own short run in this process: the error must be raised before any heavy cell.
     with pytest.raises(PapermillExecutionError) as info:
         run_notebook(NOTEBOOK, **{name: value})
-    assert info.value.ename == "ValueError"
+    assert info.value.ename in ("ParameterError", "ValueError")
     assert f"`{name}`" in info.value.evalue
     assert str(value) in info.value.evalue

@@ -24,9 +24,10 @@ import pytest
 from conftest import LESSON_NOTEBOOKS, NOTEBOOK_IDS, check_outcomes
 
 #: Helpers whose third argument (or ``interval=``) is the documented range.
-RANGED = {"check_number", "check_int"}
-#: Helpers with a fixed range.
-FIXED = {"check_probability": "[0, 1]", "check_seed": "[0, 2**32 - 1]"}  # numpy & sklearn
+RANGED = {"check_number", "check_int", "check_probability"}
+#: Helpers with a fixed range, or their range when the call gives none.
+FIXED = {"check_seed": "[0, 2**32 - 1]"}  # numpy & sklearn
+DEFAULT_RANGE = {"check_probability": "[0, 1]"}
 #: Open ends are approached to this share of the range's width (or of the end's size).
 INSIDE = 1e-3
 
@@ -102,6 +103,8 @@ def range_checks(source: str) -> dict[str, str]:
             given = given or next((k.value for k in node.keywords if k.arg == "interval"), None)
             literal = isinstance(given, ast.Constant) and isinstance(given.value, str)
             interval = given.value if literal else ""
+            if given is None:
+                interval = DEFAULT_RANGE.get(name, "")
         found[node.args[0].value] = interval
     return found
 
@@ -148,7 +151,6 @@ CASES = [(path, end) for path in LESSON_NOTEBOOKS for end in ("low", "high")]
 CASE_IDS = [f"{nid}-{end}" for nid in NOTEBOOK_IDS for end in ("low", "high")]
 
 
-@pytest.mark.ranges
 @pytest.mark.parametrize("path", LESSON_NOTEBOOKS, ids=NOTEBOOK_IDS)
 def test_every_numeric_parameter_has_a_readable_range_check(path):
     """Each int/float parameter is checked in the check cell with a literal documented range."""
