@@ -634,6 +634,20 @@ def test_measure_interleaved_stops_at_the_cap_but_measures_one_round():
     assert results["a"].capped and results["a"].latency_ms[0] == pytest.approx(1000.0)
 
 
+def test_measure_interleaved_measures_min_rounds_past_the_cap():
+    """With a 1 s-per-reading clock and a 0.5 s cap, `min_rounds` rounds are still measured."""
+    ticks = iter(range(0, 10**12, 10**9))
+    results = latency.measure_interleaved(
+        {"a": lambda: None},
+        n_rounds=100,
+        n_warmup=0,
+        max_seconds=0.5,
+        min_rounds=4,
+        clock=lambda: next(ticks),
+    )
+    assert results["a"].n == 4 and results["a"].capped
+
+
 def test_measure_interleaved_real_clock_sees_a_sleep():
     """A 2 ms sleep measures at least 2 ms; a no-op far less, in the same rounds."""
     results = latency.measure_interleaved(

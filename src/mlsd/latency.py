@@ -261,6 +261,7 @@ def measure_interleaved(
     n_rounds: int = 200,
     n_warmup: int = 5,
     max_seconds: float = 1.0,
+    min_rounds: int = 1,
     clock: Callable[[], int] = time.perf_counter_ns,
 ) -> dict[str, LatencyResult]:
     """Time several callables in turn, one call of each per round, so they share the conditions.
@@ -274,7 +275,9 @@ def measure_interleaved(
         fns: name -> callable with no arguments.
         n_rounds: rounds to measure (at most); each round calls every callable once.
         n_warmup: rounds to make first and discard.
-        max_seconds: cap on total time, warm-up included; at least one round is measured.
+        max_seconds: cap on total time, warm-up included.
+        min_rounds: rounds measured even past the cap (an interval needs a few), at most
+            ``n_rounds``.
         clock: a monotonic clock in integer nanoseconds.
 
     Returns:
@@ -301,6 +304,7 @@ def measure_interleaved(
     n_rounds = _positive_int("n_rounds", n_rounds)
     n_warmup = _non_negative_int("n_warmup", n_warmup)
     budget_ns = _positive_float("max_seconds", max_seconds) * 1e9
+    min_rounds = min(_positive_int("min_rounds", min_rounds), n_rounds)
     if not callable(clock):
         raise ValueError(f"`clock` must be callable, got {type(clock).__name__}")
     calls = list(fns.items())
@@ -313,7 +317,7 @@ def measure_interleaved(
     samples: dict[str, list[int]] = {name: [] for name in fns}
     rounds, capped = 0, False
     while rounds < n_rounds:
-        if rounds and clock() - began > budget_ns:
+        if rounds >= min_rounds and clock() - began > budget_ns:
             capped = True
             break
         for name, fn in calls:
@@ -1045,17 +1049,23 @@ def max_rate_within_target(
         raise ValueError(f"`quantile` must be in (0, 1), got {quantile!r}")
     if c == 0 or -math.log(1 - q) * mean_service >= target:
         return 0.0
-    lo, hi = 0.0, c / mean_service  # the quantile grows without bound as the rate nears c mu
-    for _ in range(100):
-        mid = (lo + hi) / 2
-        ok = mid == 0 or (
-            mmc_latency_quantile_s(mid, service_time_s=mean_service, n_servers=c, quantile=q)
-            <= target
+    mu, limit = 1.0 / mean_service, 1.0 - q
+    # the share of requests over the target grows from exp(-mu t) at no traffic to 1 as the
+    # rate nears c mu: find where it crosses 1 - q
+    upper = c * mu * (1 - 1e-12)
+    if _mmc_tail(upper, mu, c, target) <= limit:  # pragma: no cover - numerically at capacity
+        return upper
+    return float(
+        optimize.brentq(
+            lambda lam: (
+                (_mmc_tail(lam, mu, c, target) if lam > 0 else math.exp(-mu * target)) - limit
+            ),
+            0.0,
+            upper,
+            xtol=1e-12,
+            rtol=1e-10,
         )
-        lo, hi = (mid, hi) if ok else (lo, mid)
-        if hi - lo <= 1e-9 * hi:
-            break
-    return lo
+    )
 
 
 # --------------------------------------------------------------------------- tail at scale
