@@ -158,6 +158,25 @@ def test_sweep_batch_sizes_with_a_known_cost_model(as_frame):
     assert table["n"].tolist() == [4] * 5
 
 
+def test_sweep_batch_sizes_interleaved_calls_sizes_in_turn_with_the_same_results():
+    """Interleaved, the sizes are called round by round and the known costs come out exactly."""
+    clock = FakeClock()
+    X = np.zeros((1000, 2))
+    seen = []
+
+    def predict(batch):
+        seen.append(len(batch))
+        clock.work(1.0 + 0.01 * len(batch))
+
+    sizes = [1, 10, 1000]
+    table = latency.sweep_batch_sizes(
+        predict, X, batch_sizes=sizes, n_repeats=3, n_warmup=0, interleaved=True, clock=clock
+    )
+    assert seen == sizes * 3
+    np.testing.assert_allclose(table["p50_ms"], [1.01, 1.1, 11.0])
+    assert table["n"].tolist() == [3, 3, 3]
+
+
 def test_sweep_batch_sizes_shares_the_cap():
     """Under a tight cap every size is still measured and the total stays near the cap."""
     clock = FakeClock()

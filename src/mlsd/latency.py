@@ -428,12 +428,16 @@ def sweep_batch_sizes(
     n_repeats: int = 30,
     n_warmup: int = 2,
     max_seconds: float = 2.0,
+    interleaved: bool = False,
     clock: Callable[[], int] = time.perf_counter_ns,
 ) -> pd.DataFrame:
     """Time ``predict`` on the first ``b`` rows of ``X`` for each batch size ``b``.
 
     The time cap is shared: each batch size gets the unspent budget divided by the sizes
-    still to go, so fast small batches leave more time for slow large ones.
+    still to go, so fast small batches leave more time for slow large ones. With
+    ``interleaved=True`` the sizes are timed in turn instead, one call of each per round
+    (:func:`measure_interleaved`, at least 3 rounds), so a busy moment of the machine slows
+    every size alike and the ratios between sizes stay fair.
 
     Args:
         predict: called as ``predict(X[:b])`` (``X.iloc[:b]`` for pandas).
@@ -442,6 +446,7 @@ def sweep_batch_sizes(
         n_repeats: calls to measure per batch size (at most).
         n_warmup: calls to discard per batch size.
         max_seconds: cap on total time for the whole sweep.
+        interleaved: time the sizes round by round rather than one after another.
         clock: nanosecond clock, as in :func:`measure_latency`.
 
     Returns:
@@ -479,19 +484,34 @@ def sweep_batch_sizes(
     n_repeats = _positive_int("n_repeats", n_repeats)
     n_warmup = _non_negative_int("n_warmup", n_warmup)
 
+    if not isinstance(interleaved, bool):
+        raise ValueError(f"`interleaved` must be True or False, got {interleaved!r}")
+    if interleaved:
+        batches = {f"{b}": _take_rows(X, b) for b in sizes}
+        together = measure_interleaved(
+            {key: (lambda batch=batch: predict(batch)) for key, batch in batches.items()},
+            n_rounds=n_repeats,
+            n_warmup=n_warmup,
+            max_seconds=budget,
+            min_rounds=min(3, n_repeats),
+            clock=clock,
+        )
     rows = []
     began = clock()
     for k, b in enumerate(sizes):
-        spent = (clock() - began) / 1e9
-        share = max(budget - spent, 0.0) / (len(sizes) - k)
-        batch = _take_rows(X, b)
-        result = measure_latency(
-            lambda batch=batch: predict(batch),
-            n_repeats=n_repeats,
-            n_warmup=n_warmup,
-            max_seconds=max(share, 1e-9),
-            clock=clock,
-        )
+        if interleaved:
+            result = together[f"{b}"]
+        else:
+            spent = (clock() - began) / 1e9
+            share = max(budget - spent, 0.0) / (len(sizes) - k)
+            batch = _take_rows(X, b)
+            result = measure_latency(
+                lambda batch=batch: predict(batch),
+                n_repeats=n_repeats,
+                n_warmup=n_warmup,
+                max_seconds=max(share, 1e-9),
+                clock=clock,
+            )
         p50 = result.percentile_ms(50)
         rows.append(
             {
