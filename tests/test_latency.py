@@ -172,7 +172,7 @@ def test_sweep_batch_sizes_interleaved_calls_sizes_in_turn_with_the_same_results
     table = latency.sweep_batch_sizes(
         predict, X, batch_sizes=sizes, n_repeats=3, n_warmup=0, interleaved=True, clock=clock
     )
-    assert seen == sizes * 3
+    assert sorted(seen) == sorted(sizes * 3)
     np.testing.assert_allclose(table["p50_ms"], [1.01, 1.1, 11.0])
     assert table["n"].tolist() == [3, 3, 3]
 
@@ -634,9 +634,21 @@ def test_measure_interleaved_calls_each_function_once_per_round_in_turn():
         n_rounds=7,
         n_warmup=2,
         max_seconds=10.0,
+        order_seed=None,
     )
     assert order == ["a", "b"] * 9  # 2 warm-up rounds + 7 measured
     assert results["a"].n == results["b"].n == 7
+
+
+def test_measure_interleaved_shuffles_the_order_within_each_round():
+    """With an order seed every round still calls each function once, in varying order."""
+    order = []
+    fns = {name: (lambda name=name: order.append(name)) for name in "abcd"}
+    latency.measure_interleaved(fns, n_rounds=50, n_warmup=0, max_seconds=10.0, order_seed=3)
+    rounds = [tuple(order[i : i + 4]) for i in range(0, len(order), 4)]
+    assert len(rounds) == 50 and all(sorted(r) == list("abcd") for r in rounds)
+    firsts = {r[0] for r in rounds}
+    assert firsts == set("abcd")  # each function is sometimes first
 
 
 def test_measure_interleaved_stops_at_the_cap_but_measures_one_round():

@@ -262,14 +262,18 @@ def measure_interleaved(
     n_warmup: int = 5,
     max_seconds: float = 1.0,
     min_rounds: int = 1,
+    order_seed: int | None = 0,
     clock: Callable[[], int] = time.perf_counter_ns,
 ) -> dict[str, LatencyResult]:
     """Time several callables in turn, one call of each per round, so they share the conditions.
 
     Timing ``a`` for a second and then ``b`` for a second compares two different moments of a
     busy machine: a burst of other work during ``b``'s second makes ``b`` look slower. Calling
-    ``a, b, a, b, ...`` spreads such bursts over both, so a comparison between them (a ratio
+    ``a, b, b, a, ...`` spreads such bursts over both, so a comparison between them (a ratio
     of medians, a paired difference) is fair even when the absolute numbers are inflated.
+    The order within each round is shuffled (from ``order_seed``): on a loaded machine the
+    scheduler's time slices fall at places that repeat from round to round, and a fixed order
+    would let one function sit at the unlucky place every time.
 
     Args:
         fns: name -> callable with no arguments.
@@ -278,6 +282,8 @@ def measure_interleaved(
         max_seconds: cap on total time, warm-up included.
         min_rounds: rounds measured even past the cap (an interval needs a few), at most
             ``n_rounds``.
+        order_seed: seed for the order of the calls within each round; ``None`` keeps the
+            order of ``fns`` in every round.
         clock: a monotonic clock in integer nanoseconds.
 
     Returns:
@@ -308,6 +314,7 @@ def measure_interleaved(
     if not callable(clock):
         raise ValueError(f"`clock` must be callable, got {type(clock).__name__}")
     calls = list(fns.items())
+    shuffle = None if order_seed is None else np.random.default_rng(order_seed).permutation
     began = clock()
     for _ in range(n_warmup):
         if clock() - began > budget_ns:
@@ -320,7 +327,9 @@ def measure_interleaved(
         if rounds >= min_rounds and clock() - began > budget_ns:
             capped = True
             break
-        for name, fn in calls:
+        order = range(len(calls)) if shuffle is None else shuffle(len(calls))
+        for i in order:
+            name, fn = calls[i]
             t0 = clock()
             fn()
             samples[name].append(clock() - t0)
