@@ -1,188 +1,258 @@
-"""Tests for the chapter-1 latency exercises: known right answers, known wrong ones, placeholder."""
+"""Tests for the chapter-1 latency exercises: right answers, each known mistake, placeholder."""
 
 from __future__ import annotations
 
 import math
 
 import pytest
-from scipy import optimize, stats
+from scipy import optimize
 
 import mlsd.exercises as ex
+from mlsd.economics import COMPANY
 
-BACKENDS = "ch01-latency.max_backends"
+BATCH = "ch01-latency.batch_choice"
 RATE = "ch01-latency.max_rate_md1"
-BREAKEVEN = "ch01-latency.breakeven_latency_ms"
+FIGURE = "ch01-latency.read_queue_figure"
+FANOUT = "ch01-latency.p_slow_page"
+BREAKEVEN = "ch01-latency.breakeven_mobile_ms"
+
+# Two notebook contexts: the default run and another seed (the measured service time and the
+# profit gain differ from run to run; these are typical values).
+RATE_CONTEXTS = [
+    {"service_s_one": 0.00093, "target_s": 0.00186},
+    {"service_s_one": 0.031, "target_s": 0.062},
+]
+BREAKEVEN_CONTEXTS = [
+    {
+        "profit_gain_usd": 385.0,
+        "lost_subscriber_usd": COMPANY.lost_subscriber_usd,
+        "monthly_fee_usd": COMPANY.monthly_fee_usd,
+        "page_latency_ms": 300.0,
+        "conversion_loss_per_30pct": 0.005,
+    },
+    {
+        "profit_gain_usd": 290.0,
+        "lost_subscriber_usd": COMPANY.lost_subscriber_usd,
+        "monthly_fee_usd": COMPANY.monthly_fee_usd,
+        "page_latency_ms": 300.0,
+        "conversion_loss_per_30pct": 0.005,
+    },
+]
 
 
-def test_questions_are_registered_with_hints_and_solutions():
-    """All three latency questions can be fetched by id and have hints and a solution."""
-    for qid in (BACKENDS, RATE, BREAKEVEN):
+def test_five_questions_with_labels_hints_and_one_python_block():
+    """Each question is registered with its notebook label, hints and one python block."""
+    for qid, label in [(BATCH, "q1"), (RATE, "q2"), (FIGURE, "q3"), (FANOUT, "q4")]:
         q = ex.get(qid)
-        assert q.qid == qid
-        assert q.hints and q.solution_text
+        assert q.label == label and q.hints
+        assert q.solution_text.count("```python") == 1
+    assert ex.get(BREAKEVEN).label == "q5"
 
 
 @pytest.mark.parametrize(
     ("qid", "context"),
     [
-        (BACKENDS, {"slow_prob": 0.01, "max_slow_share": 0.1}),
-        (RATE, {"service_time_ms": 5.0, "target_ms": 10.0}),
-        (
-            BREAKEVEN,
-            {
-                "profit_gain_usd": 100.0,
-                "revenue_usd": 1e4,
-                "page_latency_ms": 300.0,
-                "conversion_loss_per_30pct": 0.005,
-            },
-        ),
+        (BATCH, {}),
+        (RATE, RATE_CONTEXTS[0]),
+        (FIGURE, {}),
+        (FANOUT, {}),
+        (BREAKEVEN, BREAKEVEN_CONTEXTS[0]),
     ],
 )
-def test_placeholder_is_not_attempted(qid, context):
-    """The learner edition's `...` is reported as not attempted."""
-    assert ex.get(qid).check(..., **context).kind == ex.NOT_ATTEMPTED
+def test_placeholder_is_not_attempted_and_names_the_question(qid, context):
+    """The learner edition's `...` is "not attempted", and the feedback names q1..q5."""
+    q = ex.get(qid)
+    feedback = q.check(..., **context)
+    assert feedback.kind == ex.NOT_ATTEMPTED
+    assert f"{q.label}.hint()" in feedback.text
 
 
-# --------------------------------------------------------------------------- max_backends
+def test_unattempted_function_body_is_not_attempted():
+    """A `p_slow_page` whose body is still `...` is not attempted, not wrong."""
+
+    def p_slow_page(p_slow_call, n_calls): ...
+
+    assert ex.get(FANOUT).check(p_slow_page).kind == ex.NOT_ATTEMPTED
 
 
-def brute_force_max_backends(q, limit):
-    """Largest N with binomial P(at least one slow of N) <= limit, by scipy's binomial."""
-    n = 0
-    while stats.binom.sf(0, n + 1, q) <= limit + 1e-12:
-        n += 1
-    return n
+# --------------------------------------------------------------------------- choices
 
 
-@pytest.mark.parametrize(("q", "limit"), [(0.01, 0.1), (0.001, 0.5), (0.05, 0.01), (0.2, 0.5)])
-def test_max_backends_right_answer(q, limit):
-    """The binomial brute-force answer is correct; one more or one fewer is not."""
-    expected = brute_force_max_backends(q, limit)
-    question = ex.get(BACKENDS)
-    assert question.check(expected, slow_prob=q, max_slow_share=limit).correct
-    too_many = question.check(expected + 1, slow_prob=q, max_slow_share=limit)
-    assert too_many.kind == ex.INCORRECT and "more than" in too_many.text
-    if expected > 0:
-        too_few = question.check(expected - 1, slow_prob=q, max_slow_share=limit)
-        assert too_few.kind == ex.INCORRECT and "larger fan-out" in too_few.text
+@pytest.mark.parametrize("qid", [BATCH, FIGURE])
+def test_choice_right_letter_and_each_wrong_letter_gets_its_own_reason(qid):
+    """ "b" is right (with its reason); every other option gets its own, distinct reason."""
+    q = ex.get(qid)
+    right = q.check("b")
+    assert right.correct and right.text == q.reasons["b"]
+    texts = set()
+    for letter in "acd":
+        feedback = q.check(letter)
+        assert feedback.kind == ex.INCORRECT and feedback.text == q.reasons[letter]
+        texts.add(feedback.text)
+    assert len(texts) == 3
+    assert q.check("(B) ").correct
+    assert "one letter" in q.check("e").text
 
 
-def test_max_backends_known_value():
-    """1% slow backends, at most 10% slow requests: N = 10 (1 - 0.99^10 = 9.6%, ^11 = 10.5%)."""
-    assert ex.get(BACKENDS).expected(slow_prob=0.01, max_slow_share=0.1) == 10
-
-
-def test_max_backends_zero_when_one_backend_is_too_slow():
-    """When q alone exceeds the limit the answer is 0."""
-    assert ex.get(BACKENDS).expected(slow_prob=0.2, max_slow_share=0.1) == 0
-
-
-@pytest.mark.parametrize("answer", [10.5, "ten", [10], -1])
-def test_max_backends_rejects_non_counts(answer):
-    """Fractions, text, lists and negative numbers are incorrect, with a message."""
-    feedback = ex.get(BACKENDS).check(answer, slow_prob=0.01, max_slow_share=0.1)
-    assert feedback.kind == ex.INCORRECT
-    assert "10" not in feedback.text.replace(repr(answer), "")
-
-
-# --------------------------------------------------------------------------- max_rate_md1
+# --------------------------------------------------------------------------- M/D/1 rate
 
 
 def pk_mean_latency_s(rate, s):
-    """Reference Pollaczek-Khinchine mean latency for constant service s (seconds)."""
-    rho = rate * s
-    return s + rate * s**2 / (2 * (1 - rho))
+    """Reference Pollaczek-Khinchine mean time in system for constant service s (seconds)."""
+    return s + rate * s**2 / (2 * (1 - rate * s))
 
 
-@pytest.mark.parametrize(("service_ms", "target_ms"), [(5.0, 10.0), (2.0, 3.0), (40.0, 200.0)])
-def test_max_rate_matches_root_finding(service_ms, target_ms):
-    """The expected rate is where P-K mean latency meets the target (scipy brentq)."""
-    s, target = service_ms / 1e3, target_ms / 1e3
+@pytest.mark.parametrize("context", RATE_CONTEXTS)
+def test_max_rate_right_answer_is_where_pk_meets_the_target(context):
+    """The rate where P-K meets the target (scipy brentq) is correct, in both contexts."""
+    s, target = context["service_s_one"], context["target_s"]
     ref = optimize.brentq(lambda r: pk_mean_latency_s(r, s) - target, 0.0, (1 - 1e-12) / s)
-    question = ex.get(RATE)
-    assert question.expected(service_time_ms=service_ms, target_ms=target_ms) == pytest.approx(ref)
-    assert question.check(ref, service_time_ms=service_ms, target_ms=target_ms).correct
+    q = ex.get(RATE)
+    assert q.expected(**context) == pytest.approx(ref)
+    assert q.check(ref, **context).correct
+    # the notebook's pasted solution, evaluated with the notebook's names
+    service_s_one, target_s = s, target
+    rho_max = 2 * (target_s - service_s_one) / (2 * target_s - service_s_one)
+    pasted = rho_max / service_s_one
+    assert q.check(pasted, **context).correct
 
 
-def test_max_rate_worked_example():
-    """Mean latency twice the service time allows utilisation 2/3: 5 ms gives 133.3 requests/s."""
-    question = ex.get(RATE)
-    assert question.check(400 / 3, service_time_ms=5.0, target_ms=10.0).correct
+@pytest.mark.parametrize("context", RATE_CONTEXTS)
+def test_max_rate_each_mistake_gets_its_own_message(context):
+    """M/M/1, the bare capacity and a per-millisecond rate each get their own message."""
+    s, target = context["service_s_one"], context["target_s"]
+    q = ex.get(RATE)
+    right = q.expected(**context)
+    wrong = {
+        "M/M/1": (1 - s / target) / s,
+        "capacity, 1 / s": 1 / s,
+        "per millisecond": right / 1e3,
+    }
+    messages = set()
+    for key, answer in wrong.items():
+        feedback = q.check(answer, **context)
+        assert feedback.kind == ex.INCORRECT
+        assert key in feedback.text
+        messages.add(feedback.text)
+    assert len(messages) == 3
+    assert "too high" in q.check(1.2 * right, **context).text
+
+
+def test_max_rate_rejects_unreachable_target():
+    """A target below the service time itself is a clear error naming `target_s`."""
+    with pytest.raises(ValueError, match="`target_s`"):
+        ex.get(RATE).expected(service_s_one=0.005, target_s=0.004)
+
+
+# --------------------------------------------------------------------------- fan-out function
+
+
+def test_p_slow_page_right_function_is_correct():
+    """The complement of "every call fast" is correct; so is a binomial-survival version."""
+    q = ex.get(FANOUT)
+
+    def p_slow_page(p_slow_call, n_calls):
+        return 1 - (1 - p_slow_call) ** n_calls
+
+    def by_binomial(p_slow_call, n_calls):
+        from scipy import stats
+
+        return float(stats.binom.sf(0, n_calls, p_slow_call))
+
+    assert q.check(p_slow_page).correct
+    assert q.check(by_binomial).correct
 
 
 @pytest.mark.parametrize(
-    ("answer", "says"),
-    [(200.0, "too high"), (100.0, "too low"), (0.1333, "too low"), ("fast", "single number")],
+    ("wrong", "says"),
+    [
+        (lambda p, n: n * p, "linear shortcut"),
+        (lambda p, n: min(1.0, n * p), "linear shortcut"),
+        (lambda p, n: p**n, "every call is slow"),
+        (lambda p, n: (1 - p) ** n, "page is fast"),
+    ],
 )
-def test_max_rate_wrong_answers(answer, says):
-    """The capacity 1/s (200/s), M/M/1's answer (100/s) and a per-ms rate are all incorrect."""
-    feedback = ex.get(RATE).check(answer, service_time_ms=5.0, target_ms=10.0)
+def test_p_slow_page_each_mistake_gets_its_own_message(wrong, says):
+    """n * p (capped or not), p ** n and the complement are each recognised."""
+    feedback = ex.get(FANOUT).check(wrong)
     assert feedback.kind == ex.INCORRECT
     assert says in feedback.text
 
 
-def test_max_rate_rejects_unreachable_target():
-    """A target below the service time itself is a clear error naming `target_ms`."""
-    with pytest.raises(ValueError, match="`target_ms`"):
-        ex.get(RATE).expected(service_time_ms=5.0, target_ms=4.0)
+def test_p_slow_page_forgotten_return_and_errors():
+    """A function without `return` is told so; one that raises is quoted with its case."""
+    q = ex.get(FANOUT)
+
+    def forgot(p_slow_call, n_calls):
+        1 - (1 - p_slow_call) ** n_calls
+
+    assert "forget `return`" in q.check(forgot).text
+    assert "raised ZeroDivisionError" in q.check(lambda p, n: 1 / 0).text
+    assert "Expected a function" in q.check(0.63).text
 
 
-# --------------------------------------------------------------------------- breakeven
+# --------------------------------------------------------------------------- break-even
 
 
-def brute_force_breakeven_ms(gain, revenue, page_ms, loss_per_30):
-    """Scan extra latency in 0.001 ms steps until the conversion loss exceeds the gain."""
-    step = 0.001
+def scan_breakeven_ms(gain, clv, page_ms, loss_per_30, sensitivity):
+    """Scan extra latency in 0.001 ms steps until the lost subscribers' value exceeds the gain."""
     extra = 0.0
-    while revenue * loss_per_30 * (extra / page_ms) / 0.3 < gain:
-        extra += step
+    while 1_000 * clv * sensitivity * loss_per_30 * extra / (0.3 * page_ms) < gain:
+        extra += 0.001
     return extra
 
 
-@pytest.mark.parametrize(
-    ("gain", "revenue", "page_ms", "loss"),
-    [(100.0, 1e4, 300.0, 0.005), (2500.0, 2.6e5, 400.0, 0.005), (50.0, 1e5, 200.0, 0.01)],
-)
-def test_breakeven_matches_a_scan(gain, revenue, page_ms, loss):
-    """The expected break-even equals a brute-force scan of extra latency."""
-    ref = brute_force_breakeven_ms(gain, revenue, page_ms, loss)
-    context = {
-        "profit_gain_usd": gain,
-        "revenue_usd": revenue,
-        "page_latency_ms": page_ms,
-        "conversion_loss_per_30pct": loss,
-    }
-    question = ex.get(BREAKEVEN)
-    assert question.expected(**context) == pytest.approx(ref, abs=0.002)
-    assert question.check(ref, **context).correct
-    assert question.check(ref * 100, **context).kind == ex.INCORRECT
-    assert "factor of 100" in question.check(ref * 100, **context).text
-
-
-def test_breakeven_worked_example():
-    """$100 gain, $10,000 revenue, 300 ms page, 0.5% per 30% (90 ms): 1 ms costs $5/9: 180 ms."""
-    context = {
-        "profit_gain_usd": 100.0,
-        "revenue_usd": 1e4,
-        "page_latency_ms": 300.0,
-        "conversion_loss_per_30pct": 0.005,
-    }
-    question = ex.get(BREAKEVEN)
-    assert question.check(180.0, **context).correct
-    assert question.check(600.0, **context).kind == ex.INCORRECT  # forgot the 30% step
-
-
-def test_breakeven_is_zero_without_a_gain():
-    """If the accurate model earns nothing extra, no extra latency is worth it."""
-    context = {
-        "profit_gain_usd": -5.0,
-        "revenue_usd": 1e4,
-        "page_latency_ms": 300.0,
-        "conversion_loss_per_30pct": 0.005,
-    }
-    assert ex.get(BREAKEVEN).expected(**context) == 0.0
-    assert math.isinf(
-        ex.get(BREAKEVEN).expected(
-            **{**context, "profit_gain_usd": 1.0, "conversion_loss_per_30pct": 0.0}
-        )
+@pytest.mark.parametrize("context", BREAKEVEN_CONTEXTS)
+def test_breakeven_right_answer_matches_a_scan(context):
+    """The expected break-even equals a brute-force scan, and the notebook's solution is right."""
+    ref = scan_breakeven_ms(
+        context["profit_gain_usd"],
+        context["lost_subscriber_usd"],
+        context["page_latency_ms"],
+        context["conversion_loss_per_30pct"],
+        2.0,
     )
+    q = ex.get(BREAKEVEN)
+    assert q.expected(**context) == pytest.approx(ref, abs=0.002)
+    usd_per_ms = (
+        1_000
+        * context["conversion_loss_per_30pct"]
+        * context["lost_subscriber_usd"]
+        / (0.3 * context["page_latency_ms"])
+    )
+    profit_gain_usd = context["profit_gain_usd"]
+    breakeven_mobile_ms = profit_gain_usd / (2 * usd_per_ms)  # the solution, pasted
+    assert q.check(breakeven_mobile_ms, **context).correct
+
+
+def test_breakeven_default_is_about_15_ms():
+    """With the company's lifetime value and a USD 385 gain, mobile break-even is about 15 ms."""
+    q = ex.get(BREAKEVEN)
+    assert q.expected(**BREAKEVEN_CONTEXTS[0]) == pytest.approx(15.0, abs=1.0)
+
+
+@pytest.mark.parametrize("context", BREAKEVEN_CONTEXTS)
+def test_breakeven_each_mistake_gets_its_own_message(context):
+    """No factor 2, a factor 2 the wrong way, and the fee instead of CLV each get a message."""
+    q = ex.get(BREAKEVEN)
+    right = q.expected(**context)
+    fee_ratio = context["lost_subscriber_usd"] / context["monthly_fee_usd"]
+    wrong = {
+        "double sensitivity is missing": 2 * right,
+        "multiplied where you should divide": 4 * right,
+        "one month's fee": fee_ratio * right,
+    }
+    messages = set()
+    for says, answer in wrong.items():
+        feedback = q.check(answer, **context)
+        assert feedback.kind == ex.INCORRECT and says in feedback.text
+        messages.add(feedback.text)
+    assert len(messages) == 3
+    assert "factor of 1,000" in q.check(right / 1e3, **context).text
+
+
+def test_breakeven_is_zero_without_a_gain_and_infinite_without_a_loss():
+    """No gain: no extra latency is worth it; no conversion loss: any latency is."""
+    q = ex.get(BREAKEVEN)
+    assert q.expected(**{**BREAKEVEN_CONTEXTS[0], "profit_gain_usd": -5.0}) == 0.0
+    assert math.isinf(q.expected(**{**BREAKEVEN_CONTEXTS[0], "conversion_loss_per_30pct": 0.0}))

@@ -158,6 +158,25 @@ def test_sweep_batch_sizes_with_a_known_cost_model(as_frame):
     assert table["n"].tolist() == [4] * 5
 
 
+def test_sweep_batch_sizes_interleaved_calls_sizes_in_turn_with_the_same_results():
+    """Interleaved, the sizes are called round by round and the known costs come out exactly."""
+    clock = FakeClock()
+    X = np.zeros((1000, 2))
+    seen = []
+
+    def predict(batch):
+        seen.append(len(batch))
+        clock.work(1.0 + 0.01 * len(batch))
+
+    sizes = [1, 10, 1000]
+    table = latency.sweep_batch_sizes(
+        predict, X, batch_sizes=sizes, n_repeats=3, n_warmup=0, interleaved=True, clock=clock
+    )
+    assert sorted(seen) == sorted(sizes * 3)
+    np.testing.assert_allclose(table["p50_ms"], [1.01, 1.1, 11.0])
+    assert table["n"].tolist() == [3, 3, 3]
+
+
 def test_sweep_batch_sizes_shares_the_cap():
     """Under a tight cap every size is still measured and the total stays near the cap."""
     clock = FakeClock()
@@ -606,3 +625,159 @@ def test_simulate_fanout_rejects_bad_arguments(kwargs, name):
     base = {"n_backends": 10, "slow_prob": 0.01, "seed": 0}
     with pytest.raises(ValueError, match=f"`{name}`"):
         latency.simulate_fanout(100, **{**base, **kwargs})
+
+
+# --------------------------------------------------------------------------- interleaved timing
+
+
+def test_measure_interleaved_calls_each_function_once_per_round_in_turn():
+    """Round i calls every function once, in the order given; all results have the same n."""
+    order = []
+    results = latency.measure_interleaved(
+        {"a": lambda: order.append("a"), "b": lambda: order.append("b")},
+        n_rounds=7,
+        n_warmup=2,
+        max_seconds=10.0,
+        order_seed=None,
+    )
+    assert order == ["a", "b"] * 9  # 2 warm-up rounds + 7 measured
+    assert results["a"].n == results["b"].n == 7
+
+
+def test_measure_interleaved_shuffles_the_order_within_each_round():
+    """With an order seed every round still calls each function once, in varying order."""
+    order = []
+    fns = {name: (lambda name=name: order.append(name)) for name in "abcd"}
+    latency.measure_interleaved(fns, n_rounds=50, n_warmup=0, max_seconds=10.0, order_seed=3)
+    rounds = [tuple(order[i : i + 4]) for i in range(0, len(order), 4)]
+    assert len(rounds) == 50 and all(sorted(r) == list("abcd") for r in rounds)
+    firsts = {r[0] for r in rounds}
+    assert firsts == set("abcd")  # each function is sometimes first
+
+
+def test_measure_interleaved_stops_at_the_cap_but_measures_one_round():
+    """A fake clock that advances 1 s per reading stops after the first round."""
+    ticks = iter(range(0, 10**12, 10**9))
+    results = latency.measure_interleaved(
+        {"a": lambda: None, "b": lambda: None},
+        n_rounds=100,
+        n_warmup=0,
+        max_seconds=0.5,
+        clock=lambda: next(ticks),
+    )
+    assert results["a"].n == results["b"].n == 1
+    assert results["a"].capped and results["a"].latency_ms[0] == pytest.approx(1000.0)
+
+
+def test_measure_interleaved_measures_min_rounds_past_the_cap():
+    """With a 1 s-per-reading clock and a 0.5 s cap, `min_rounds` rounds are still measured."""
+    ticks = iter(range(0, 10**12, 10**9))
+    results = latency.measure_interleaved(
+        {"a": lambda: None},
+        n_rounds=100,
+        n_warmup=0,
+        max_seconds=0.5,
+        min_rounds=4,
+        clock=lambda: next(ticks),
+    )
+    assert results["a"].n == 4 and results["a"].capped
+
+
+def test_measure_interleaved_real_clock_sees_a_sleep():
+    """A 2 ms sleep measures at least 2 ms; a no-op far less, in the same rounds."""
+    results = latency.measure_interleaved(
+        {"sleep": lambda: time.sleep(0.002), "noop": lambda: None}, n_rounds=5, n_warmup=0
+    )
+    assert results["sleep"].latency_ms.min() >= 2.0
+    assert np.median(results["noop"].latency_ms) < 1.0
+
+
+@pytest.mark.parametrize(
+    ("fns", "kwargs", "name"),
+    [({}, {}, "fns"), ({"a": 1}, {}, "fns"), ({"a": print}, {"n_rounds": 0}, "n_rounds")],
+)
+def test_measure_interleaved_rejects_bad_input(fns, kwargs, name):
+    """Empty dicts, non-callables and bad options are refused, naming the argument."""
+    with pytest.raises(ValueError, match=f"`{name}"):
+        latency.measure_interleaved(fns, **kwargs)
+
+
+def reference_bootstrap(a, b, q, n, seed):
+    """A plain-loop percentile bootstrap (paired rounds when b is given)."""
+    rng = np.random.default_rng(seed)
+    stats_ = []
+    for _ in range(n):
+        idx = rng.integers(0, len(a), len(a))
+        value = np.percentile(a[idx], q)
+        if b is not None:
+            value -= np.percentile(b[idx], q)
+        stats_.append(value)
+    return np.percentile(stats_, [2.5, 97.5])
+
+
+@pytest.mark.parametrize("paired", [False, True])
+def test_percentile_interval_agrees_with_a_plain_bootstrap(paired):
+    """scipy's bootstrap interval matches a hand-written resampling loop to within noise."""
+    rng = np.random.default_rng(1)
+    a = rng.lognormal(0.0, 0.5, 400)
+    b = a * 0.8 + rng.normal(0, 0.05, 400) if paired else None
+    est, low, high = latency.percentile_interval_ms(a, 50, other_ms=b, n_resamples=4000, seed=2)
+    ref_low, ref_high = reference_bootstrap(a, b, 50, 4000, 3)
+    expected = np.percentile(a, 50) - (np.percentile(b, 50) if paired else 0.0)
+    assert est == pytest.approx(expected)
+    width = ref_high - ref_low
+    assert low == pytest.approx(ref_low, abs=0.1 * width)
+    assert high == pytest.approx(ref_high, abs=0.1 * width)
+    assert low < est < high
+
+
+def test_percentile_interval_covers_the_true_median_about_95_percent_of_the_time():
+    """Over 200 samples the 95% interval holds the true median 88-99% of the time."""
+    rng = np.random.default_rng(5)
+    true_median = math.log(2)
+    hits = 0
+    for i in range(200):
+        _, low, high = latency.percentile_interval_ms(rng.exponential(1.0, 300), 50, seed=i)
+        hits += low <= true_median <= high
+    assert 176 <= hits <= 198
+
+
+@pytest.mark.parametrize(
+    ("values", "kwargs", "name"),
+    [([1.0], {}, "latency_ms"), ([1.0, np.nan], {}, "latency_ms"), ([1.0, 2.0], {"q": 120}, "")],
+)
+def test_percentile_interval_rejects_bad_input(values, kwargs, name):
+    """Too few or non-finite samples and a percentile outside [0, 100] are refused."""
+    with pytest.raises(ValueError, match=f"`{name}" if name else "percentiles"):
+        latency.percentile_interval_ms(values, kwargs.get("q", 50))
+
+
+# --------------------------------------------------------------------------- fleet capacity
+
+
+@pytest.mark.parametrize(("s", "target"), [(0.01, 0.1), (0.005, 0.2), (0.03, 0.5)])
+def test_max_rate_within_target_single_server_closed_form(s, target):
+    """For one server the latency is exponential with rate mu - lambda: rate = mu - ln(100)/t."""
+    rate = latency.max_rate_within_target(service_time_s=s, n_servers=1, latency_target_s=target)
+    assert rate == pytest.approx(1 / s - math.log(100) / target, rel=1e-6)
+
+
+@pytest.mark.parametrize(("s", "c", "target"), [(0.01, 3, 0.1), (0.005, 12, 0.2), (0.03, 40, 0.5)])
+def test_max_rate_within_target_is_where_the_p99_meets_the_target(s, c, target):
+    """At the returned rate the M/M/c p99 (numerical convolution) equals the target."""
+    rate = latency.max_rate_within_target(service_time_s=s, n_servers=c, latency_target_s=target)
+    assert 0 < rate < c / s
+    # numerical integration is accurate to about 1% here; 2% more traffic is clearly over
+    assert mmc_tail_by_integration(rate, 1 / s, c, target) == pytest.approx(0.01, rel=0.015)
+    assert mmc_tail_by_integration(1.02 * rate, 1 / s, c, target) > 0.0103
+
+
+def test_max_rate_within_target_zero_when_unreachable_or_no_servers():
+    """No servers, or a target below one request's own p99, serve nothing in time."""
+    assert (
+        latency.max_rate_within_target(service_time_s=0.01, n_servers=0, latency_target_s=0.1)
+        == 0.0
+    )
+    assert (
+        latency.max_rate_within_target(service_time_s=0.1, n_servers=5, latency_target_s=0.2) == 0.0
+    )

@@ -49,11 +49,14 @@ __all__ = [
     "erlang_c",
     "fanout_tail_probability",
     "latency_summary",
+    "max_rate_within_target",
     "md1_mean_time_in_system_s",
+    "measure_interleaved",
     "measure_latency",
     "mm1_mean_time_in_system_s",
     "mmc_latency_quantile_s",
     "mmc_latency_tail_probability",
+    "percentile_interval_ms",
     "rescale_arrivals",
     "servers_needed",
     "simulate_fanout",
@@ -245,6 +248,174 @@ def measure_latency(
     )
 
 
+def measure_interleaved(
+    fns: dict[str, Callable[[], Any]],
+    *,
+    n_rounds: int = 200,
+    n_warmup: int = 5,
+    max_seconds: float = 1.0,
+    min_rounds: int = 1,
+    order_seed: int | None = 0,
+    clock: Callable[[], int] = time.perf_counter_ns,
+) -> dict[str, LatencyResult]:
+    """Time several callables in turn, one call of each per round, so they share the conditions.
+
+    Timing ``a`` for a second and then ``b`` for a second compares two different moments of a
+    busy machine: a burst of other work during ``b``'s second makes ``b`` look slower. Calling
+    ``a, b, b, a, ...`` spreads such bursts over both, so a comparison between them (a ratio
+    of medians, a paired difference) is fair even when the absolute numbers are inflated.
+    The order within each round is shuffled (from ``order_seed``): on a loaded machine the
+    scheduler's time slices fall at places that repeat from round to round, and a fixed order
+    would let one function sit at the unlucky place every time.
+
+    Args:
+        fns: name -> callable with no arguments.
+        n_rounds: rounds to measure (at most); each round calls every callable once.
+        n_warmup: rounds to make first and discard.
+        max_seconds: cap on total time, warm-up included.
+        min_rounds: rounds measured even past the cap (an interval needs a few), at most
+            ``n_rounds``.
+        order_seed: seed for the order of the calls within each round; ``None`` keeps the
+            order of ``fns`` in every round.
+        clock: a monotonic clock in integer nanoseconds.
+
+    Returns:
+        name -> :class:`LatencyResult`, all with the same number of calls (round ``i`` of
+        each is the same moment, so the results can be compared pairwise).
+
+    Raises:
+        ValueError: if ``fns`` is empty, holds something not callable, or an option is out
+            of range.
+
+    Example:
+        >>> results = measure_interleaved({"a": lambda: sum(range(10)), "b": lambda: None},
+        ...                               n_rounds=20, max_seconds=0.5)
+        >>> results["a"].n == results["b"].n == 20
+        True
+
+    Taught in: notebooks/ch01-overview/02-latency-vs-throughput.ipynb
+    """
+    if not isinstance(fns, dict) or not fns:
+        raise ValueError(f"`fns` must be a non-empty dict of name -> callable, got {fns!r}")
+    for name, fn in fns.items():
+        if not callable(fn):
+            raise ValueError(f"`fns[{name!r}]` must be callable, got {type(fn).__name__}")
+    n_rounds = _positive_int("n_rounds", n_rounds)
+    n_warmup = _non_negative_int("n_warmup", n_warmup)
+    budget_ns = _positive_float("max_seconds", max_seconds) * 1e9
+    min_rounds = min(_positive_int("min_rounds", min_rounds), n_rounds)
+    if not callable(clock):
+        raise ValueError(f"`clock` must be callable, got {type(clock).__name__}")
+    calls = list(fns.items())
+    shuffle = None if order_seed is None else np.random.default_rng(order_seed).permutation
+    began = clock()
+    for _ in range(n_warmup):
+        if clock() - began > budget_ns:
+            break
+        for _, fn in calls:
+            fn()
+    samples: dict[str, list[int]] = {name: [] for name in fns}
+    rounds, capped = 0, False
+    while rounds < n_rounds:
+        if rounds >= min_rounds and clock() - began > budget_ns:
+            capped = True
+            break
+        order = range(len(calls)) if shuffle is None else shuffle(len(calls))
+        for i in order:
+            name, fn = calls[i]
+            t0 = clock()
+            fn()
+            samples[name].append(clock() - t0)
+        rounds += 1
+    total_s = (clock() - began) / 1e9
+    return {
+        name: LatencyResult(
+            latency_ms=np.asarray(values, dtype=float) / 1e6,
+            n_warmup=n_warmup,
+            capped=capped,
+            total_s=total_s,
+        )
+        for name, values in samples.items()
+    }
+
+
+def percentile_interval_ms(
+    latency_ms: Sequence[float] | np.ndarray,
+    q: float,
+    *,
+    other_ms: Sequence[float] | np.ndarray | None = None,
+    confidence: float = 0.95,
+    n_resamples: int = 2_000,
+    seed: int | np.random.Generator = 0,
+) -> tuple[float, float, float]:
+    """A percentile of measured latencies, or the difference of two, with a bootstrap interval.
+
+    Uses ``scipy.stats.bootstrap`` (percentile method). With ``other_ms`` the statistic is
+    ``percentile(latency_ms, q) - percentile(other_ms, q)``; when both have the same length
+    (as :func:`measure_interleaved` returns) the rounds are resampled in pairs.
+
+    Args:
+        latency_ms: measured latencies (ms), at least 2.
+        q: the percentile, in [0, 100] (50 for the median).
+        other_ms: optional second sample to subtract.
+        confidence: confidence level of the interval, in (0, 1).
+        n_resamples: bootstrap resamples.
+        seed: an int seed or a ``numpy.random.Generator``.
+
+    Returns:
+        ``(estimate, low, high)`` in ms.
+
+    Raises:
+        ValueError: on fewer than 2 samples or an option out of range.
+
+    Example:
+        >>> est, low, high = percentile_interval_ms(np.arange(1.0, 101.0), 50)
+        >>> low < est < high
+        True
+
+    Taught in: notebooks/ch01-overview/02-latency-vs-throughput.ipynb
+    """
+    from scipy import stats
+
+    (pct,) = _percentiles([q])
+    level = _probability("confidence", confidence, open_right=True)
+    if level == 0:
+        raise ValueError(f"`confidence` must be in (0, 1), got {confidence!r}")
+    n_resamples = _positive_int("n_resamples", n_resamples)
+    a = np.asarray(latency_ms, dtype=float).ravel()
+    samples = [a]
+    if other_ms is not None:
+        samples.append(np.asarray(other_ms, dtype=float).ravel())
+    for name, sample in zip(("latency_ms", "other_ms"), samples, strict=False):
+        if sample.size < 2 or not np.all(np.isfinite(sample)):
+            raise ValueError(f"`{name}` needs at least 2 finite values, got {sample.size}")
+
+    if len(samples) == 1:
+
+        def statistic(x: np.ndarray, axis: int = -1) -> np.ndarray:
+            return np.percentile(x, pct, axis=axis)
+
+    else:
+
+        def statistic(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+            return np.percentile(x, pct, axis=axis) - np.percentile(y, pct, axis=axis)
+
+    paired = len(samples) == 2 and samples[0].size == samples[1].size
+    estimate = float(statistic(*samples))
+    result = stats.bootstrap(
+        tuple(samples),
+        statistic,
+        paired=paired,
+        vectorized=True,
+        confidence_level=level,
+        n_resamples=n_resamples,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    )
+    low, high = result.confidence_interval
+    return estimate, float(low), float(high)
+
+
 def _take_rows(X: Any, n: int) -> Any:
     if isinstance(X, pd.DataFrame | pd.Series):
         return X.iloc[:n]
@@ -259,12 +430,16 @@ def sweep_batch_sizes(
     n_repeats: int = 30,
     n_warmup: int = 2,
     max_seconds: float = 2.0,
+    interleaved: bool = False,
     clock: Callable[[], int] = time.perf_counter_ns,
 ) -> pd.DataFrame:
     """Time ``predict`` on the first ``b`` rows of ``X`` for each batch size ``b``.
 
     The time cap is shared: each batch size gets the unspent budget divided by the sizes
-    still to go, so fast small batches leave more time for slow large ones.
+    still to go, so fast small batches leave more time for slow large ones. With
+    ``interleaved=True`` the sizes are timed in turn instead, one call of each per round
+    (:func:`measure_interleaved`, at least 3 rounds), so a busy moment of the machine slows
+    every size alike and the ratios between sizes stay fair.
 
     Args:
         predict: called as ``predict(X[:b])`` (``X.iloc[:b]`` for pandas).
@@ -273,6 +448,7 @@ def sweep_batch_sizes(
         n_repeats: calls to measure per batch size (at most).
         n_warmup: calls to discard per batch size.
         max_seconds: cap on total time for the whole sweep.
+        interleaved: time the sizes round by round rather than one after another.
         clock: nanosecond clock, as in :func:`measure_latency`.
 
     Returns:
@@ -311,19 +487,34 @@ def sweep_batch_sizes(
     n_repeats = _positive_int("n_repeats", n_repeats)
     n_warmup = _non_negative_int("n_warmup", n_warmup)
 
+    if not isinstance(interleaved, bool):
+        raise ValueError(f"`interleaved` must be True or False, got {interleaved!r}")
+    if interleaved:
+        batches = {f"{b}": _take_rows(X, b) for b in sizes}
+        together = measure_interleaved(
+            {key: (lambda batch=batch: predict(batch)) for key, batch in batches.items()},
+            n_rounds=n_repeats,
+            n_warmup=n_warmup,
+            max_seconds=budget,
+            min_rounds=min(3, n_repeats),
+            clock=clock,
+        )
     rows = []
     began = clock()
     for k, b in enumerate(sizes):
-        spent = (clock() - began) / 1e9
-        share = max(budget - spent, 0.0) / (len(sizes) - k)
-        batch = _take_rows(X, b)
-        result = measure_latency(
-            lambda batch=batch: predict(batch),
-            n_repeats=n_repeats,
-            n_warmup=n_warmup,
-            max_seconds=max(share, 1e-9),
-            clock=clock,
-        )
+        if interleaved:
+            result = together[f"{b}"]
+        else:
+            spent = (clock() - began) / 1e9
+            share = max(budget - spent, 0.0) / (len(sizes) - k)
+            batch = _take_rows(X, b)
+            result = measure_latency(
+                lambda batch=batch: predict(batch),
+                n_repeats=n_repeats,
+                n_warmup=n_warmup,
+                max_seconds=max(share, 1e-9),
+                clock=clock,
+            )
         p50 = result.percentile_ms(50)
         rows.append(
             {
@@ -813,6 +1004,66 @@ def servers_needed(
     if rates.ndim == 0:
         return one(float(rates))
     return np.array([one(float(r)) for r in rates.ravel()], dtype=int).reshape(rates.shape)
+
+
+def max_rate_within_target(
+    *,
+    service_time_s: float,
+    n_servers: int,
+    latency_target_s: float,
+    quantile: float = 0.99,
+) -> float:
+    """Highest arrival rate that ``n_servers`` serve with the ``quantile`` within the target.
+
+    The inverse of :func:`servers_needed` for a fixed fleet (M/M/c, by bisection on
+    :func:`mmc_latency_quantile_s`). A server that sheds load (answers "busy" rather than
+    queueing without end) serves up to this rate in time and loses the rest.
+
+    Args:
+        service_time_s: mean service time of one request on one server.
+        n_servers: servers ``c`` (0 serves nothing).
+        latency_target_s: latency objective for the quantile.
+        quantile: in (0, 1); 0.99 targets the p99.
+
+    Returns:
+        The rate (requests per second); 0.0 when even one request alone misses the target.
+
+    Raises:
+        ValueError: on arguments out of range.
+
+    Example:
+        >>> import math
+        >>> rate = max_rate_within_target(service_time_s=0.01, n_servers=1, latency_target_s=0.1)
+        >>> math.isclose(rate, 100 - math.log(100) / 0.1, rel_tol=1e-6)
+        True
+
+    Taught in: notebooks/ch01-overview/02-latency-vs-throughput.ipynb
+    """
+    mean_service = _positive_float("service_time_s", service_time_s)
+    c = _non_negative_int("n_servers", n_servers)
+    target = _positive_float("latency_target_s", latency_target_s)
+    q = _probability("quantile", quantile, open_right=True)
+    if q == 0:
+        raise ValueError(f"`quantile` must be in (0, 1), got {quantile!r}")
+    if c == 0 or -math.log(1 - q) * mean_service >= target:
+        return 0.0
+    mu, limit = 1.0 / mean_service, 1.0 - q
+    # the share of requests over the target grows from exp(-mu t) at no traffic to 1 as the
+    # rate nears c mu: find where it crosses 1 - q
+    upper = c * mu * (1 - 1e-12)
+    if _mmc_tail(upper, mu, c, target) <= limit:  # pragma: no cover - numerically at capacity
+        return upper
+    return float(
+        optimize.brentq(
+            lambda lam: (
+                (_mmc_tail(lam, mu, c, target) if lam > 0 else math.exp(-mu * target)) - limit
+            ),
+            0.0,
+            upper,
+            xtol=1e-12,
+            rtol=1e-10,
+        )
+    )
 
 
 # --------------------------------------------------------------------------- tail at scale
