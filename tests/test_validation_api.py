@@ -59,6 +59,9 @@ RATIOS = {
 }
 PEEKING = {"n_experiments": 10, "n_looks": 2, "users_per_look": 10, "seed": 0}
 MEASURE = {"fn": _nothing, "n_repeats": 3, "n_warmup": 0, "max_seconds": 0.5}
+INTERLEAVED = {"fns": {"a": _nothing, "b": _nothing}, "n_rounds": 3, "max_seconds": 0.2}
+PERCENTILE = {"latency_ms": [1.0, 2.0, 3.0, 4.0], "q": 50, "n_resamples": 100}
+CAPACITY = {"service_time_s": 0.01, "n_servers": 2, "latency_target_s": 0.1}
 SWEEP = {
     "predict": _predict,
     "X": np.ones((4, 2)),
@@ -176,6 +179,20 @@ CASES = [
     (experiments.simulate_aa_peeking, PEEKING, "alpha", ("0.05", True, 0.0)),
     (experiments.simulate_aa_peeking, PEEKING, "seed", ("0", True, 0.0, -1)),
     # mlsd.latency
+    (latency.measure_interleaved, INTERLEAVED, "n_rounds", ("3", True, 3.0, 0)),
+    (latency.measure_interleaved, INTERLEAVED, "n_warmup", ("0", False, 0.0, -1)),
+    (latency.measure_interleaved, INTERLEAVED, "max_seconds", ("0.2", True, 0.0, NAN)),
+    (latency.measure_interleaved, INTERLEAVED, "min_rounds", ("1", True, 1.0, 0)),
+    (latency.measure_interleaved, INTERLEAVED, "order_seed", ("0", True, 0.0, -1)),
+    (latency.percentile_interval_ms, PERCENTILE, "q", ("50", True, 101.0)),
+    (latency.percentile_interval_ms, PERCENTILE, "confidence", ("0.95", True, 1.0)),
+    (latency.percentile_interval_ms, PERCENTILE, "n_resamples", ("100", True, 100.0, 0)),
+    (latency.percentile_interval_ms, PERCENTILE, "seed", ("0", True, 0.0, -1)),
+    (latency.max_rate_within_target, CAPACITY, "service_time_s", ("0.01", True, 0.0, INF)),
+    (latency.max_rate_within_target, CAPACITY, "n_servers", ("2", True, 2.0, -1)),
+    (latency.max_rate_within_target, CAPACITY, "latency_target_s", ("0.1", True, 0.0, NAN)),
+    (latency.max_rate_within_target, CAPACITY, "quantile", ("0.99", True, 1.0, -0.1)),
+    (latency.sweep_batch_sizes, SWEEP, "interleaved", ("yes", 1)),
     (latency.measure_latency, MEASURE, "n_repeats", ("3", True, 3.0, 0)),
     (latency.measure_latency, MEASURE, "n_warmup", ("0", False, 0.0, -1)),
     (latency.measure_latency, MEASURE, "max_seconds", ("0.5", True, 0.0, NAN)),

@@ -36,6 +36,7 @@ from scipy import optimize
 from mlsd.validation import (
     ParameterError,
     check_1d,
+    check_bool,
     check_int,
     check_number,
     check_probability,
@@ -307,6 +308,8 @@ def measure_interleaved(
     if not callable(clock):
         raise ValueError(f"`clock` must be callable, got {type(clock).__name__}")
     calls = list(fns.items())
+    if order_seed is not None:
+        order_seed = check_int("order_seed", order_seed, "[0, inf)")
     shuffle = None if order_seed is None else np.random.default_rng(order_seed).permutation
     began = clock()
     for _ in range(n_warmup):
@@ -377,11 +380,13 @@ def percentile_interval_ms(
     """
     from scipy import stats
 
-    (pct,) = _percentiles([q])
+    pct = check_number("q", q, "[0, 100]")
     level = _probability("confidence", confidence, open_right=True)
     if level == 0:
         raise ValueError(f"`confidence` must be in (0, 1), got {confidence!r}")
     n_resamples = _positive_int("n_resamples", n_resamples)
+    if not isinstance(seed, np.random.Generator):
+        seed = check_int("seed", seed, "[0, inf)")
     a = np.asarray(latency_ms, dtype=float).ravel()
     samples = [a]
     if other_ms is not None:
@@ -470,6 +475,7 @@ def sweep_batch_sizes(
     """
     if not callable(predict):
         raise ValueError(f"`predict` must be callable, got {type(predict).__name__}")
+    interleaved = check_bool("interleaved", interleaved)
     if isinstance(batch_sizes, str | bytes) or np.ndim(batch_sizes) != 1:
         raise ParameterError(
             f"`batch_sizes` must be a list of positive integers, got {describe(batch_sizes)}"
