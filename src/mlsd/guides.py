@@ -604,7 +604,9 @@ def update_guides(
     name = ""
     if manifest_path is not None:
         if not manifest_path.is_file():
-            raise FileNotFoundError(
+            from mlsd.outputs import UsageError  # a usage error: exit 2, as for bad input
+
+            raise UsageError(
                 f"no run manifest at {manifest_path}: run `make run` (or "
                 "`mlsd run ch01 ch02 --jobs 1`) first, or pass --manifest PATH"
             )
