@@ -22,8 +22,22 @@ import pytest
 
 from mlsd import paths
 
-# Fixture notebooks are inputs for CLI tests, not lessons: nbval must not collect them.
+# Fixture notebooks are inputs for CLI tests, not lessons: they are not collected.
 collect_ignore_glob = ["fixtures/*"]
+
+_BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Leave tests/browser to `make test-browser`, which names it.
+
+    Besides being slow and needing chromium, its conftest would take the module name
+    `conftest` that the test modules here import their helpers from.
+    """
+    if collection_path != _BROWSER_TESTS:
+        return None
+    asked = [Path(arg.split("::")[0]).resolve() for arg in config.args]
+    return None if any(a == _BROWSER_TESTS or _BROWSER_TESTS in a.parents for a in asked) else True
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: Real churn data sets beside the project (../shared/data), never shipped with it; tests

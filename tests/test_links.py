@@ -106,17 +106,17 @@ def test_agenda_rows_name_a_section_that_contains_their_key_term(guide):
 
 
 def test_agenda_check_catches_a_wrong_pointer(tmp_path):
-    """The old chapter 2 row (Netflix's take-rate in a framing section) and a lost section fail."""
+    """A row whose key term its section never uses, and a row naming a lost section, fail."""
     guide = tmp_path / "ch02-ml-systems-design.md"
     guide.write_text(
         "### What each section shows\n\n| notebook | section | what | key term |\n"
         "|---|---|---|---|\n"
-        '| framing | *"Reduce churn" is a goal* | Netflix\'s take-rate | **take-rate** |\n'
+        '| framing | *"Reduce churn" is a goal* | peeking | **sequential test** |\n'
         "| A/B | *12. No such section* | nothing | **ship** |\n\n## End\n"
     )
     problems = agenda_problems(guide)
     assert len(problems) == 2, problems
-    assert "no 'take-rate'" in problems[0]
+    assert "no 'sequential test'" in problems[0]
     assert "no section '12. No such section'" in problems[1]
 
 

@@ -48,7 +48,7 @@ def test_other_seed_and_small_measurement_cap_pass_every_check(notebook_runs, st
         for cell in nb.cells
         for out in cell.get("outputs", [])
     ]
-    assert sum("[Correct]" in o for o in outputs) == 3  # the three exercises' solutions
+    assert sum("[Correct]" in o for o in outputs) == 5  # the five exercises' solutions
 
 
 def test_bad_parameter_is_rejected_with_a_clear_message(run_notebook):
@@ -56,5 +56,6 @@ def test_bad_parameter_is_rejected_with_a_clear_message(run_notebook):
     # Own short run in this process: the error must be raised before any heavy cell.
     with pytest.raises(PapermillExecutionError) as info:
         run_notebook(NOTEBOOK, max_measure_s=0.0)
-    assert info.value.ename == "ValueError"
-    assert "`max_measure_s` must be in (0, 600] seconds, got 0.0" in info.value.evalue
+    assert info.value.ename in ("ParameterError", "ValueError")
+    assert "`max_measure_s` must be a number in " in info.value.evalue
+    assert "got 0.0" in info.value.evalue
