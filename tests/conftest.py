@@ -39,6 +39,7 @@ def pytest_ignore_collect(collection_path, config):
     asked = [Path(arg.split("::")[0]).resolve() for arg in config.args]
     return None if any(a == _BROWSER_TESTS or _BROWSER_TESTS in a.parents for a in asked) else True
 
+
 FIXTURES = Path(__file__).parent / "fixtures"
 #: Real churn data sets beside the project (../shared/data), never shipped with it; tests
 #: that need them skip when absent. benchmarks/bench_data.py imports these two paths.
