@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from sandbox import namespace_prefix
 
 from mlsd import paths
 
@@ -193,18 +193,6 @@ _EXECUTOR = textwrap.dedent(
         answers.flush()
     """
 )
-
-
-def namespace_prefix() -> list[str] | None:
-    """`unshare -n` with loopback up, when this machine allows it."""
-    if not (shutil.which("unshare") and shutil.which("ip")):
-        return None
-    probe = subprocess.run(
-        ["unshare", "-n", "ip", "link", "set", "lo", "up"], capture_output=True, timeout=30
-    )
-    if probe.returncode != 0:
-        return None
-    return ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
 
 
 @functools.cache

@@ -145,10 +145,14 @@ def check_number(name: str, value: Any, interval: str | Interval = "(-inf, inf)"
         mlsd.validation.ParameterError: `offer_usd` must be a number in [0, 1000], got '10' (text)
     """
     allowed = _interval(interval)
-    what = f"a number in {allowed.text}"
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+    return _checked(name, value, allowed, f"a number in {allowed.text}", numbers.Real, float)
+
+
+def _checked(name: str, value: Any, allowed: Interval, what: str, kind: type, cast: type):
+    """``cast(value)`` when ``value`` is a ``kind`` (never a bool) inside ``allowed``."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, kind):
         raise _fail(name, what, value)
-    number = float(value)
+    number = cast(value)
     if number not in allowed:
         raise _fail(name, what, value)
     return number
@@ -169,13 +173,7 @@ def check_int(name: str, value: Any, interval: str | Interval = "(-inf, inf)") -
         mlsd.validation.ParameterError: `n_users` must be an integer in [1000, 1000000], got 20000.0
     """
     allowed = _interval(interval)
-    what = f"an integer in {allowed.text}"
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
-        raise _fail(name, what, value)
-    number = int(value)
-    if number not in allowed:
-        raise _fail(name, what, value)
-    return number
+    return _checked(name, value, allowed, f"an integer in {allowed.text}", numbers.Integral, int)
 
 
 def check_probability(name: str, value: Any, interval: str | Interval = "[0, 1]") -> float:
@@ -190,13 +188,7 @@ def check_probability(name: str, value: Any, interval: str | Interval = "[0, 1]"
     allowed = _interval(interval)
     if not (0.0 <= allowed.low and allowed.high <= 1.0):
         raise ValueError(f"a probability interval must lie inside [0, 1], got {allowed.text!r}")
-    what = f"a probability in {allowed.text}"
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise _fail(name, what, value)
-    number = float(value)
-    if number not in allowed:
-        raise _fail(name, what, value)
-    return number
+    return _checked(name, value, allowed, f"a probability in {allowed.text}", numbers.Real, float)
 
 
 def check_seed(name: str, value: Any) -> int:

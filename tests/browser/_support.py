@@ -22,6 +22,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared sandbox
+from sandbox import namespace_prefix  # noqa: F401  (re-exported for the site test)
+
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_ARGS = [
     "--headless",
@@ -193,15 +196,3 @@ def serve_folder(folder: Path):
 
 def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-
-
-def namespace_prefix() -> list[str] | None:
-    """`unshare -n` with loopback up (no route off the machine), when this machine allows it."""
-    if not (shutil.which("unshare") and shutil.which("ip")):
-        return None
-    probe = subprocess.run(
-        ["unshare", "-n", "ip", "link", "set", "lo", "up"], capture_output=True, timeout=30
-    )
-    if probe.returncode != 0:
-        return None
-    return ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
