@@ -85,4 +85,4 @@ def test_bad_parameter_stops_the_run_in_the_check_cell(run_notebook):
     with pytest.raises(PapermillExecutionError) as info:
         run_notebook(NOTEBOOK, acceptance_rate=1.5)
     assert info.value.ename in ("ParameterError", "ValueError")
-    assert "`acceptance_rate` must be a probability in [0, 1], got 1.5" in info.value.evalue
+    assert "`acceptance_rate` must be a probability in [0.01, 1], got 1.5" in info.value.evalue
