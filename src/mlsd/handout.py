@@ -152,9 +152,22 @@ def notebook_parts(path: Path) -> tuple[list[Formula], list[str]]:
     return formulas, exercises
 
 
-def prompt_text(prompt: str) -> str:
-    """An exercise prompt without its "Context: ..." list (the names the checker needs)."""
-    return re.split(r"\s+Context:", prompt)[0].strip()
+def prompt_text(prompt: str, *, max_chars: int = 180) -> str:
+    """An exercise's question in one sentence, for paper: the first sentence asking something.
+
+    The "Context: ..." list (the names the checker needs) is dropped; the notebook has the
+    whole prompt, the handout only what to think about on the way home.
+    """
+    text = re.split(r"\s+Context:", prompt)[0].strip()
+    sentences = re.split(r"(?<=[.?])\s+(?=[A-Z`*(])", text)
+    at = next((i for i, s in enumerate(sentences) if s.rstrip().endswith("?")), 0)
+    chosen = sentences[at]
+    if len(chosen) < 60 and len(sentences) > 1:  # "Why?" needs the sentence before or after
+        neighbour = sentences[at - 1] if at > 0 else sentences[at + 1]
+        chosen = f"{neighbour} {chosen}" if at > 0 else f"{chosen} {neighbour}"
+    if len(chosen) > max_chars:
+        chosen = chosen[: max_chars - 1].rsplit(" ", 1)[0] + "…"
+    return chosen
 
 
 def collect(kit: Path | None = None) -> list[Session]:
