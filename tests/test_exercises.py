@@ -176,3 +176,27 @@ def test_function_question_calls_the_learners_function_on_its_own_cases():
     assert "raised ZeroDivisionError" in q.check(lambda x, t: 1 / 0).text
     assert "a different result" in q.check(lambda x, t: 0.0).text
     assert q.check(lambda x, t: sum(v > t for v in x) / len(x)).correct
+
+
+def test_the_contributing_example_runs_and_is_marked_correct():
+    """CONTRIBUTING's exercise example, executed as written, gets "Correct" (and no solution)."""
+    import re
+
+    from mlsd import paths
+
+    text = (paths.ROOT / "CONTRIBUTING.md").read_text()
+    section = text.split("## Exercises", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) >= 2
+    namespace = {
+        "n_customers": 20_000,
+        "acquisition_cost_usd": 86.61,
+        "clv": 229.71,
+        "monthly_churn_rate": 0.0579,
+    }
+    exec("import mlsd\n" + blocks[0], namespace)
+    first, rest = blocks[1].strip().split("\n", 1)  # the answer line, then the check call
+    exec(first, namespace)
+    feedback = eval(rest, namespace)
+    assert feedback.correct, feedback
+    assert namespace["q1"].label == "q1"
