@@ -119,10 +119,6 @@ class AucDifference(NamedTuple):
 # Validation helpers: one-line names for mlsd.validation's checks (one message format).
 
 
-def _check_finite(name: str, value: Any) -> float:
-    return check_number(name, value, "(-inf, inf)")
-
-
 def _check_nonnegative(name: str, value: Any) -> float:
     return check_number(name, value, "[0, inf)")
 

@@ -242,21 +242,6 @@ TRACE_COLUMNS = ["request_id", "arrival_s"]
 # Argument checks are mlsd.validation's; these short names keep call sites readable.
 
 
-def _check_int(name: str, value: Any, *, low: int, high: int | None = None) -> int:
-    return check_int(name, value, f"[{low}, {'inf)' if high is None else f'{high}]'}")
-
-
-def _check_float(
-    name: str, value: Any, *, low: float, high: float, low_open: bool = False
-) -> float:
-    return check_number(name, value, f"{'(' if low_open else '['}{low:g}, {high:g}]")
-
-
-def _check_seed(seed: Any) -> int:
-    # numpy accepts any non-negative seed; notebooks pass `seed + 1`, so no 2**32 cap here
-    return check_int("seed", seed, "[0, inf)")
-
-
 def _std_normal_cdf(x: float) -> float:
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
 

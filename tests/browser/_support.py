@@ -36,6 +36,25 @@ CHROMIUM_ARGS = [
 ]
 
 
+#: JavaScript ``letterRun(math)``: the longest run of single-letter identifiers in a typeset
+#: formula (a price typeset as math, "$5 and $7", reads as a run of italic letters). The page
+#: scripts of the lab and site tests put it where they write ``LETTER_RUN_MARK``.
+LETTER_RUN_MARK = "  /* letterRun */\n"
+LETTER_RUN_JS = """  const letterRun = (math) => {
+    let run = 0, best = 0;
+    for (const el of math.querySelectorAll('*')) {
+      if (el.children.length) continue;
+      const t = el.textContent.trim();
+      if (el.tagName.toLowerCase() === 'mi' && /^[A-Za-z]$/.test(t)) {
+        run += 1;
+        best = Math.max(best, run);
+      } else if (t) run = 0;
+    }
+    return best;
+  };
+"""
+
+
 def chromium_path() -> str | None:
     """A chromium executable: ``$MLSD_CHROMIUM``, else the first on PATH."""
     env = os.environ.get("MLSD_CHROMIUM")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from _support import LabServer, http_status
+from _support import LETTER_RUN_JS, LETTER_RUN_MARK, LabServer, http_status
 
 from mlsd import paths, runner
 
@@ -94,18 +94,7 @@ _FINISHED = """() => {
 # One record per cell: what the page shows, for the checks in Python.
 _INSPECT = """() => {
   const nb = jupyterapp.shell.currentWidget;
-  const letterRun = (math) => {
-    let run = 0, best = 0;
-    for (const el of math.querySelectorAll('*')) {
-      if (el.children.length) continue;
-      const t = el.textContent.trim();
-      if (el.tagName.toLowerCase() === 'mi' && /^[A-Za-z]$/.test(t)) {
-        run += 1;
-        best = Math.max(best, run);
-      } else if (t) run = 0;
-    }
-    return best;
-  };
+  /* letterRun */
   return nb.content.widgets.map((cell, index) => {
     const node = cell.node;
     const maths = [...node.querySelectorAll('mjx-container, .MathJax')].map(m => {
@@ -129,7 +118,7 @@ _INSPECT = """() => {
             prompt: cell.promptNode ? cell.promptNode.textContent.trim() : '',
             maths, outputs, images};
   });
-}"""
+}""".replace(LETTER_RUN_MARK, LETTER_RUN_JS)
 
 
 def open_and_run(page, lab: LabServer, path: str) -> float:

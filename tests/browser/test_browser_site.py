@@ -19,7 +19,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import nbformat
 import pytest
-from _support import namespace_prefix, serve_folder
+from _support import LETTER_RUN_JS, LETTER_RUN_MARK, namespace_prefix, serve_folder
 
 from mlsd import paths, runner
 
@@ -30,18 +30,7 @@ DRAWS_FIGURE = re.compile(r"\bplt\.(subplots|figure)\(")
 
 _MATH_STATE = """async () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
-  const letterRun = (math) => {
-    let run = 0, best = 0;
-    for (const el of math.querySelectorAll('*')) {
-      if (el.children.length) continue;
-      const t = el.textContent.trim();
-      if (el.tagName.toLowerCase() === 'mi' && /^[A-Za-z]$/.test(t)) {
-        run += 1;
-        best = Math.max(best, run);
-      } else if (t) run = 0;
-    }
-    return best;
-  };
+  /* letterRun */
   const spans = [...document.querySelectorAll('.math')];
   return {
     math: spans.length,
@@ -54,7 +43,7 @@ _MATH_STATE = """async () => {
     images: [...document.querySelectorAll('main img, article img')].map(
       i => ({src: i.getAttribute('src'), loaded: i.complete && i.naturalWidth > 0})),
   };
-}"""
+}""".replace(LETTER_RUN_MARK, LETTER_RUN_JS)
 
 
 @pytest.fixture(scope="session")
