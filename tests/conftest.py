@@ -16,11 +16,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-import pytest
-from sandbox import namespace_prefix
+from mlsd.cli import skip_the_iri_grammar
 
-from mlsd import paths
+skip_the_iri_grammar()  # before nbformat imports jsonschema: 2 s less per test process
+
+import nbformat  # noqa: E402
+import pytest  # noqa: E402
+from sandbox import namespace_prefix  # noqa: E402
+
+from mlsd import paths  # noqa: E402
 
 # Fixture notebooks are inputs for CLI tests, not lessons: they are not collected.
 collect_ignore_glob = ["fixtures/*"]
@@ -174,6 +178,8 @@ _EXECUTOR = textwrap.dedent(
     import json, os, sys
     answers = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
+    from mlsd.cli import skip_the_iri_grammar
+    skip_the_iri_grammar()
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
     for line in sys.stdin:
