@@ -44,8 +44,8 @@ run: $(STAMP)  ## execute every notebook into runs/<timestamp>/ (HTML, index.htm
 test: $(STAMP)  ## the whole suite: unit, doctests, each notebook run once (offline), CLI, hygiene, ruff
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
-test-ranges: $(STAMP)  ## every notebook at the low, then the high ends of its parameters' ranges
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -m ranges tests/test_param_ranges.py
+test-ranges: $(STAMP)  ## slower tier: range ends of every notebook, churn on the real data sets
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -m ranges tests
 
 test-lowest:  ## unit tests and data verify with the lowest allowed versions, in .venv-lowest
 	rm -rf $(LOWEST)
