@@ -17,21 +17,34 @@ ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-# uv installs the kit in seconds (compiled bytecode, so first imports are fast too). It is taken
-# from PATH (and then makes the venv too), or installed into .venv with pip; pip is the fallback.
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "The kit needs Python >= 3.11; this is " + sys.version.split()[0] + ". Run: make PYTHON=python3.11")'
-	@uv=$$(command -v uv || true); \
-	if [ -n "$$uv" ]; then \
-		test -x $(BIN)/python || $$uv venv --quiet --seed --python $(PYTHON) $(VENV) || exit 1; \
-	else \
-		test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || exit 1; \
-		if test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv; then uv=$(BIN)/uv; fi; \
+# uv installs the kit in seconds. It is taken from PATH, else from the user's cache, where
+# pip puts it on the first `make setup` of this machine (a few seconds, once); pip is the
+# fallback. Bytecode is compiled (PYTHONDONTWRITEBYTECODE=1 would otherwise recompile every
+# import of every process), except the test suites packages ship: nothing imports them, and
+# they are a third of site-packages.
+UV_HOME := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mlsd-kit/uv
+FIND_UV := uv=$$(command -v uv || true); \
+	if [ -z "$$uv" ] && [ ! -x "$(UV_HOME)/bin/uv" ]; then \
+		tmp="$(UV_HOME).$$$$"; \
+		$(PYTHON) -m pip install --quiet --disable-pip-version-check --target "$$tmp" uv >/dev/null 2>&1 \
+			&& { [ -e "$(UV_HOME)" ] || mv "$$tmp" "$(UV_HOME)"; }; rm -rf "$$tmp"; \
 	fi; \
-	if [ -n "$$uv" ] && $$uv pip install --quiet --python $(BIN)/python --compile-bytecode -e ".[test,dev]"; then \
+	if [ -z "$$uv" ] && [ -x "$(UV_HOME)/bin/uv" ]; then uv="$(UV_HOME)/bin/uv"; fi
+COMPILE := { $(BIN)/python -m compileall -qq -j 0 -x 'site-packages/.*/tests?/' \
+	"$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" || true; }
+
+$(STAMP): pyproject.toml
+	@py=$$($(PYTHON) -c 'import sys; print(sys.executable) if sys.version_info >= (3, 11) else sys.exit("The kit needs Python >= 3.11; this is " + sys.version.split()[0] + ". Run: make PYTHON=python3.11")') || exit 1; \
+	$(FIND_UV); \
+	if [ -n "$$uv" ]; then \
+		test -x $(BIN)/python || $$uv venv --quiet --seed --python "$$py" $(VENV) || exit 1; \
+	fi; \
+	if [ -n "$$uv" ] && $$uv pip install --quiet --python $(BIN)/python -e ".[test,dev]"; then \
+		$(COMPILE); \
 		echo "installed with $$uv"; \
 	else \
 		echo "uv is not available: installing with pip (slower)"; \
+		test -x $(BIN)/python || "$$py" -m venv $(VENV) || exit 1; \
 		$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,dev]"; \
 	fi
 	@touch $(STAMP)
@@ -86,7 +99,8 @@ data-verify: $(STAMP)  ## regenerate every shipped dataset and compare byte for 
 	$(BIN)/mlsd data verify
 
 $(VENV)/.installed-%: pyproject.toml $(STAMP)
-	@if test -x $(BIN)/uv; then $(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -e ".[$*]"; \
+	@$(FIND_UV); \
+	if [ -n "$$uv" ]; then $$uv pip install --quiet --python $(BIN)/python -e ".[$*]" && $(COMPILE); \
 	else $(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[$*]"; fi
 	@touch $@
 
