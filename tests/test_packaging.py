@@ -86,10 +86,17 @@ def test_pre_commit_ruff_is_the_ruff_the_dev_extra_pins():
 
 
 def test_setup_uses_uv_with_compiled_bytecode_and_falls_back_to_pip():
-    """`make setup` installs with uv (compiled bytecode) when it can, else with pip."""
+    """`make setup` installs with uv, then compiles all but packages' tests, else uses pip."""
     makefile = (paths.ROOT / "Makefile").read_text()
     recipe = re.search(r"^\$\(STAMP\):.*\n((?:\t.*\n)+)", makefile, re.M)[1]
-    assert "uv pip install" in recipe and "--compile-bytecode" in recipe
+    assert "$(FIND_UV)" in recipe and "uv pip install" in recipe and "$(COMPILE)" in recipe
+    compile_line = re.search(r"^COMPILE := (.*\n(?:\t.*\n)*)", makefile, re.M)[1]
+    assert "-m compileall" in compile_line and "-x 'site-packages/.*/tests?/'" in compile_line
+    exclude = re.compile(r"site-packages/.*/tests?/")
+    assert exclude.search("/v/lib/python3.11/site-packages/pandas/tests/frame/test_api.py")
+    assert not exclude.search(
+        "/home/me/tests/kit/.venv/lib/python3.11/site-packages/pandas/io/common.py"
+    )
     assert "-m pip install --quiet --disable-pip-version-check -e" in recipe
 
 
