@@ -509,6 +509,13 @@ def _module_notebook(file_scope: str) -> re.Match | None:
     return _NOTEBOOK_ID.fullmatch(found[1]) if found else None
 
 
+@functools.cache
+def _starts_kernels(file_scope: str) -> bool:
+    """Whether a test file is marked `notebook` (it starts kernels or `mlsd` processes)."""
+    path = paths.ROOT / file_scope
+    return path.suffix == ".py" and path.exists() and "pytest.mark.notebook" in path.read_text()
+
+
 @pytest.hookimpl(optionalhook=True)  # pytest without xdist (`-p no:xdist`) has no such hook
 def pytest_xdist_make_scheduler(config, log):
     """With `--dist loadfile`, tests whose id names a notebook share one worker per notebook.
@@ -532,8 +539,14 @@ def pytest_xdist_make_scheduler(config, log):
             return f"notebook:{found[0]}" if found else file_scope
 
         def _assign_work_unit(self, node) -> None:
-            if not self._reordered:  # the notebooks' groups first, the largest first
+            if not self._reordered:
+                # The notebooks' groups first, the largest first; then the files that start
+                # kernels or `mlsd` processes (few tests, many seconds: xdist's order by test
+                # count would leave them to the end, where one worker runs them alone).
                 self._reordered = True
+                slow = [s for s in self.workqueue if _starts_kernels(s)]
+                for scope in reversed(slow):
+                    self.workqueue.move_to_end(scope, last=False)
                 groups = [s for s in self.workqueue if s.startswith("notebook:")]
                 for scope in sorted(groups, key=lambda s: len(self.workqueue[s])):
                     self.workqueue.move_to_end(scope, last=False)
