@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 
 import numpy as np
@@ -454,10 +455,13 @@ def test_events_have_the_documented_columns_dtypes_and_truth():
         "as_of", "window_days", "history_days", "start", "event_types", "utc_offset_hours",
         "snapshot_columns", "n_customers", "seed",
     }  # fmt: skip
-    assert truth["as_of"] == pd.Timestamp("2024-06-30", tz="UTC")
+    as_of = pd.Timestamp(truth["as_of"])
+    assert as_of == pd.Timestamp("2024-06-30", tz="UTC")
+    assert pd.Timestamp(truth["start"]) == as_of - pd.Timedelta(days=45)
     assert truth["window_days"] == 30 and truth["history_days"] == 45
-    assert events["ts"].min() > truth["as_of"] - pd.Timedelta(days=45)
-    assert events["ts"].max() <= truth["as_of"]
+    assert events["ts"].min() > as_of - pd.Timedelta(days=45)
+    assert events["ts"].max() <= as_of
+    assert json.loads(json.dumps(truth)) == truth  # plain JSON, so Parquet keeps it
     # No event before the customer signed up.
     signup = events["customer_id"].map(customers.set_index("customer_id")["signup_date"])
     assert (events["ts"].dt.tz_localize(None) > signup).all()

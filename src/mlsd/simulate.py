@@ -756,9 +756,10 @@ def make_events(
         positive on ``play`` events, 0 elsewhere) and ``play_delay_s`` (float, seconds from
         the request to the first frame on ``play`` events, missing elsewhere), sorted by
         ``ts`` (ties: in the order of :data:`EVENT_TYPES`, then by customer).
-        ``frame.attrs["truth"]`` holds ``as_of`` (tz-aware Timestamp), ``window_days``
-        (30), ``history_days``, ``start`` (the first instant covered), ``event_types``,
-        ``utc_offset_hours`` (by region), ``snapshot_columns`` (as
+        ``frame.attrs["truth"]`` holds, as plain JSON types (so Parquet keeps them),
+        ``as_of`` (ISO text, ``"2024-06-30T00:00:00+00:00"``: ``pd.Timestamp(as_of)``),
+        ``window_days`` (30), ``history_days``, ``start`` (ISO text: events are after it),
+        ``event_types``, ``utc_offset_hours`` (by region), ``snapshot_columns`` (as
         :data:`EVENT_SNAPSHOT_COLUMNS`), ``n_customers`` and ``seed``.
 
     Raises:
@@ -768,7 +769,7 @@ def make_events(
     Example:
         >>> customers = make_customers(50, seed=1)
         >>> events = make_events(customers, seed=1)
-        >>> as_of = events.attrs["truth"]["as_of"]
+        >>> as_of = pd.Timestamp(events.attrs["truth"]["as_of"])
         >>> last_30 = events[events["ts"] > as_of - pd.Timedelta(days=30)]
         >>> sessions = (last_30["event"] == "session").groupby(last_30["customer_id"]).sum()
         >>> bool((sessions == customers.set_index("customer_id")["sessions_30d"]).all())
@@ -991,11 +992,12 @@ def make_events(
         }
     )
     frame["ts"] = frame["ts"].astype("datetime64[ns, UTC]")
+    # Plain JSON types only, so a Parquet file keeps them (pandas stores attrs as JSON).
     frame.attrs["truth"] = {
-        "as_of": as_of,
+        "as_of": as_of.isoformat(),
         "window_days": _EVENT_BLOCK_DAYS,
         "history_days": history,
-        "start": as_of - pd.Timedelta(days=history),
+        "start": (as_of - pd.Timedelta(days=history)).isoformat(),
         "event_types": list(EVENT_TYPES),
         "utc_offset_hours": dict(EVENT_UTC_OFFSET_HOURS),
         "snapshot_columns": dict(EVENT_SNAPSHOT_COLUMNS),
