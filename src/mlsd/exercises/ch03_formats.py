@@ -165,6 +165,24 @@ class _FrameFunctionQuestion(FunctionQuestion):
                 return problem
         return None
 
+    def _known_mistake(self, answer: Any, expected: Any, **context: Any) -> str | None:
+        # A mistake matches when the learner's frames equal the wrong method's, type for type.
+        if not callable(answer):
+            return None
+        for mistake in self.mistakes:
+            try:
+                for args, _ in expected:
+                    pd.testing.assert_frame_equal(
+                        answer(*(a.copy() for a in args)),
+                        mistake.solve(*(a.copy() for a in args)),
+                        check_exact=False,
+                        rtol=1e-12,
+                    )
+            except Exception:  # not this mistake (or the function cannot run)
+                continue
+            return mistake.message
+        return None
+
 
 def _alphabetical_categories(frame: pd.DataFrame) -> pd.DataFrame:
     out = _reference_restore(frame)
