@@ -82,4 +82,4 @@ def test_bad_parameter_is_rejected_with_a_clear_message(run_notebook):
     with pytest.raises(PapermillExecutionError) as info:
         run_notebook(NOTEBOOK, n_customers=5)
     assert info.value.ename in ("ParameterError", "ValueError")
-    assert "`n_customers` must be an integer in [40, 1000], got 5" in info.value.evalue
+    assert "`n_customers` must be an integer in [40, 400], got 5" in info.value.evalue
