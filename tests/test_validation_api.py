@@ -257,6 +257,20 @@ CASES = [
     (simulate.make_request_trace, MAKE_TRACE, "burst_multiplier", ("4", True, 0.5)),
     (simulate.make_request_trace, MAKE_TRACE, "burst_duration_s", ("120", True, 0.5)),
     (simulate.trace_rate_per_s, TRACE_RATE, "t_s", ("0", True, NAN, [0.0, "1"])),
+    # mlsd.simulate.make_events (ch03 formats and engines)
+    (simulate.make_events, {"customers": CUSTOMERS, "seed": 0}, "seed", ("0", True, 0.0, -1)),
+    (
+        simulate.make_events,
+        {"customers": CUSTOMERS, "seed": 0, "history_days": 30},
+        "history_days",
+        ("30", True, 30.0, 29, 366),
+    ),
+    (
+        simulate.make_events,
+        {"customers": CUSTOMERS, "seed": 0, "n_customers": 10},
+        "n_customers",
+        ("10", True, 10.0, 0),
+    ),
 ]
 
 #: Public functions checked for completeness (their result types are not).
