@@ -34,7 +34,6 @@ Taught in: notebooks/ch03-data-engineering/02-batch-vs-stream-features.ipynb
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
@@ -244,44 +243,70 @@ class SlidingWindowSum:
     def __init__(self, window_days: float = 30.0, *, closed: str = "right") -> None:
         self.window_ns = _window_ns(window_days)
         self.closed = check_choice("closed", closed, _CLOSED)
-        self._events: dict[Hashable, deque[tuple[int, float]]] = {}
-        self._sums: dict[Hashable, float] = {}
+        # Per key: [times (deque of int ns), values (deque of float), running sum].
+        self._state: dict[Hashable, list[Any]] = {}
         self._latest_ns: int | None = None
 
     def __repr__(self) -> str:
         days = self.window_ns / _NS_PER_DAY
         return (
             f"SlidingWindowSum(window_days={days:g}, closed={self.closed!r}: "
-            f"{len(self._events):,} keys, {self.n_events_held:,} events held)"
+            f"{len(self._state):,} keys, {self.n_events_held:,} events held)"
         )
 
     @property
     def n_events_held(self) -> int:
         """How many events the state holds now (the processor's memory, in events)."""
-        return sum(len(q) for q in self._events.values())
+        return sum(len(state[0]) for state in self._state.values())
 
     @property
     def keys(self) -> list[Hashable]:
         """The keys seen so far, in order of first appearance."""
-        return list(self._events)
+        return list(self._state)
 
     def _ns(self, name: str, when: Any) -> int:
         if isinstance(when, int | np.integer) and not isinstance(when, bool | np.bool_):
             return int(when)  # nanoseconds since the epoch, UTC (the fast path of replays)
         return _utc(name, when).as_unit("ns").value
 
-    def _evict(self, key: Hashable, now_ns: int) -> None:
-        queue = self._events[key]
+    def _add(self, key: Hashable, t_ns: int, value: float) -> None:
+        """Add one event (times already checked to be in order); evict what left the window."""
+        state = self._state.get(key)
+        if state is None:
+            state = self._state[key] = [deque(), deque(), 0.0]
+        self._evict(state, t_ns)
+        if value == value:  # NaN adds nothing
+            state[0].append(t_ns)
+            state[1].append(value)
+            state[2] += value
+
+    def _evict(self, state: list[Any], now_ns: int) -> None:
+        times, values = state[0], state[1]
         edge = now_ns - self.window_ns
-        total = self._sums[key]
         if self.closed == "right":  # keep (now - window, now]
-            while queue and queue[0][0] <= edge:
-                total -= queue.popleft()[1]
+            while times and times[0] <= edge:
+                times.popleft()
+                state[2] -= values.popleft()
         else:  # keep [now - window, now)
-            while queue and queue[0][0] < edge:
-                total -= queue.popleft()[1]
-        # An empty window is exactly zero: no rounding residue carried into the next events.
-        self._sums[key] = total if queue else 0.0
+            while times and times[0] < edge:
+                times.popleft()
+                state[2] -= values.popleft()
+        if not times:  # an empty window is exactly zero: no rounding residue carried on
+            state[2] = 0.0
+
+    def _read_at(self, key: Hashable, at_ns: int) -> float:
+        """The key's sum as of ``at_ns`` (not earlier than the latest event; unchecked)."""
+        state = self._state.get(key)
+        if state is None:
+            return 0.0
+        self._evict(state, at_ns)
+        total = state[2]
+        if self.closed == "left":  # events at exactly `at` are not inside [at - w, at) yet
+            for t_ns, v in zip(reversed(state[0]), reversed(state[1]), strict=True):
+                if t_ns < at_ns:
+                    break
+                total -= v
+        return total
 
     def update(self, key: Hashable, ts: Any, value: float) -> float:
         """Add one event and return the key's sum over the window ending at ``ts``.
@@ -307,24 +332,8 @@ class SlidingWindowSum:
                 f"{pd.Timestamp(t_ns, tz='UTC')}: feed the events in time order"
             )
         self._latest_ns = t_ns
-        if key not in self._events:
-            self._events[key] = deque()
-            self._sums[key] = 0.0
-        self._evict(key, t_ns)
-        v = float(value)
-        if not math.isnan(v):
-            self._events[key].append((t_ns, v))
-            self._sums[key] += v
-        return self._read(key, t_ns)
-
-    def _read(self, key: Hashable, at_ns: int) -> float:
-        total = self._sums[key]
-        if self.closed == "left":  # events at exactly `at` are not inside [at - w, at) yet
-            for t_ns, v in reversed(self._events[key]):
-                if t_ns < at_ns:
-                    break
-                total -= v
-        return total
+        self._add(key, t_ns, float(value))
+        return self._read_at(key, t_ns)
 
     def value(self, key: Hashable, as_of: Any) -> float:
         """The key's window sum as of ``as_of`` (0 for a key never seen).
@@ -337,6 +346,9 @@ class SlidingWindowSum:
         Raises:
             ValueError: if ``as_of`` is earlier than the latest event seen.
         """
+        return self._read_at(key, self._query_ns(as_of))
+
+    def _query_ns(self, as_of: Any) -> int:
         at_ns = self._ns("as_of", as_of)
         if self._latest_ns is not None and at_ns < self._latest_ns:
             raise ParameterError(
@@ -344,16 +356,13 @@ class SlidingWindowSum:
                 f"({pd.Timestamp(self._latest_ns, tz='UTC')}), got "
                 f"{pd.Timestamp(at_ns, tz='UTC')}: the state no longer knows the past"
             )
-        if key not in self._events:
-            return 0.0
-        self._evict(key, at_ns)
-        return self._read(key, at_ns)
+        return at_ns
 
     def values(self, as_of: Any, keys: Iterable[Hashable] | None = None) -> pd.Series:
         """Every key's window sum as of ``as_of``, as a float Series (keys never seen: 0)."""
-        at_ns = self._ns("as_of", as_of)
+        at_ns = self._query_ns(as_of)
         wanted = self.keys if keys is None else list(keys)
-        return pd.Series([self.value(k, at_ns) for k in wanted], index=wanted, dtype=float)
+        return pd.Series([self._read_at(k, at_ns) for k in wanted], index=wanted, dtype=float)
 
 
 def stream_window_sums(
@@ -411,6 +420,7 @@ def stream_window_sums(
     agg = SlidingWindowSum(window, closed=closed)
     wanted = list(dict.fromkeys(ev_keys.tolist())) if keys is None else list(keys)
     columns: dict[int, list[float]] = {}
+    add, read = agg._add, agg._read_at
     pending = sorted(range(len(cp_ns)), key=cp_ns.__getitem__)
     j = 0
     for k, t_ns, v in zip(ev_keys.tolist(), ev_ns.tolist(), ev_values.tolist(), strict=True):
@@ -419,11 +429,11 @@ def stream_window_sums(
             cp_ns[pending[j]] < t_ns if closed == "right" else cp_ns[pending[j]] <= t_ns
         ):
             at = cp_ns[pending[j]]
-            columns[pending[j]] = [agg.value(w, at) for w in wanted]
+            columns[pending[j]] = [read(w, at) for w in wanted]
             j += 1
-        agg.update(k, t_ns, v)
+        add(k, t_ns, v)  # events are sorted: the unchecked internal path
     for i in pending[j:]:
-        columns[i] = [agg.value(w, cp_ns[i]) for w in wanted]
+        columns[i] = [read(w, cp_ns[i]) for w in wanted]
     frame = pd.DataFrame(
         {stamps[i]: columns[i] for i in range(len(cp_ns))}, index=pd.Index(wanted, name=key)
     )
