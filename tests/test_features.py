@@ -163,6 +163,31 @@ def test_missing_columns_and_bad_options_are_refused():
         features.window_sum(events, "2024-06-01T00:00Z", closed="both")
 
 
+@pytest.mark.parametrize("closed", ["right", "left"])
+@pytest.mark.parametrize(("seed", "days"), [(13, 30), (14, 2)])
+def test_point_in_time_lookups_match_brute_force(seed, days, closed):
+    """Each (key, time) lookup is the brute-force window sum of that key as of that time."""
+    events = _events(seed)
+    rows = _rows(events)
+    rng = np.random.default_rng(seed)
+    keys = [f"C{k}" for k in rng.integers(0, 8, 60)]  # C7 has no events
+    times = [rows[i][1] for i in rng.integers(0, len(rows), 30)]  # exactly on event times
+    times += [START + dt.timedelta(hours=int(h)) for h in rng.integers(0, 24 * 65, 30)]
+    got = features.window_sums_at(
+        events, keys, pd.to_datetime(times, utc=True), window_days=days, closed=closed
+    )
+    want = [_brute(rows, k, t, days, closed) for k, t in zip(keys, times, strict=True)]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+
+
+def test_point_in_time_lookups_need_one_time_per_key():
+    """Keys and times of different lengths are refused, with both lengths."""
+    with pytest.raises(ValueError, match="same length, got 2 and 1"):
+        features.window_sums_at(
+            _events(15, n=20), ["C1", "C2"], pd.to_datetime(["2024-06-01"], utc=True)
+        )
+
+
 # --------------------------------------------------------------------------- batch cutoffs
 
 
@@ -247,6 +272,18 @@ def test_consistency_report_catches_the_calendar_month_and_local_time_bugs(bug):
     rows = _rows(events)
     want = np.array([_brute(rows, k, as_of, 30, "right") for k in keys])
     assert report.table["mismatched"].iloc[5] == int((abs(got.to_numpy() - want) > 1e-6).sum())
+
+
+def test_a_shared_reference_gives_the_same_report():
+    """Passing the stream's table in gives the report a fresh replay gives."""
+    events = _events(16, n=300, grid_hours=1)
+    table = features.stream_window_sums(events, DAILY)
+    for fn in (_right_batch, _month_to_date):
+        shared = features.consistency_report(fn, events, DAILY, reference=table)
+        fresh = features.consistency_report(fn, events, DAILY)
+        pd.testing.assert_frame_equal(shared.table, fresh.table)
+    with pytest.raises(ValueError, match="`reference` must be the table"):
+        features.consistency_report(_right_batch, events, DAILY, reference=table.iloc[:, :3])
 
 
 def test_consistency_report_catches_an_off_by_one_edge():

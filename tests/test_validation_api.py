@@ -95,6 +95,7 @@ EVENTS = pd.DataFrame(
 WINDOW_SUM = {"events": EVENTS, "as_of": "2024-06-06T00:00Z", "window_days": 30.0}
 STREAM_SUMS = {"events": EVENTS, "checkpoints": ["2024-06-06T00:00Z"], "window_days": 30.0}
 CONSISTENCY = {**STREAM_SUMS, "batch_fn": lambda events, as_of: EVENTS["watch_hours"] * 0}
+LOOKUPS = {"events": EVENTS, "keys": ["a"], "times": EVENTS["ts"][:1], "window_days": 30.0}
 CUTOFF = {"times": EVENTS["ts"], "every_hours": 24.0, "delay_hours": 2.0}
 ECONOMICS = {"monthly_fee_usd": 10.0, "monthly_churn_rate": 0.05}
 
@@ -273,6 +274,7 @@ CASES = [
     # mlsd.features: window_sum, stream_window_sums, SlidingWindowSum, batch_cutoff,
     # consistency_report (the batch-vs-stream notebook)
     (features.window_sum, WINDOW_SUM, "window_days", ("30", True, 0.0, NAN, 4000.0)),
+    (features.window_sums_at, LOOKUPS, "window_days", ("30", True, 0.0, 1e9)),
     (features.stream_window_sums, STREAM_SUMS, "window_days", ("30", True, -1.0, INF)),
     (features.SlidingWindowSum, {"window_days": 30.0}, "window_days", ("30", True, 0.0)),
     (features.batch_cutoff, CUTOFF, "every_hours", ("24", True, 0.0, NAN)),
