@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 
 import numpy as np
@@ -387,4 +388,185 @@ def test_trace_rate_integrates_to_the_mean_rate():
 def test_bad_arguments_raise_value_error_naming_the_argument(call, argument):
     """Each invalid argument raises ValueError whose message names that argument."""
     with pytest.raises(ValueError, match=f"`{argument}`" if "[" not in argument else "take_rate"):
+        call()
+
+
+# --------------------------------------------------------------------------- make_events
+
+
+def _window_aggregates(events: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+    """The snapshot's 30-day columns recomputed from the events with plain pandas."""
+    as_of = pd.Timestamp(simulate.SNAPSHOT_DATE, tz="UTC")
+    window = events[(events["ts"] > as_of - pd.Timedelta(days=30)) & (events["ts"] <= as_of)]
+    counts = pd.crosstab(window["customer_id"], window["event"].astype(str))
+    hours = window.groupby("customer_id")["watch_hours"].sum()
+    out = pd.DataFrame(index=pd.Index(customers["customer_id"], name="customer_id"))
+    for col, kind in (
+        ("sessions_30d", "session"),
+        ("recs_shown_30d", "impression"),
+        ("quality_plays_30d", "click"),
+    ):
+        out[col] = counts[kind].reindex(out.index, fill_value=0).to_numpy()
+    out["watch_hours_30d"] = hours.reindex(out.index, fill_value=0.0).round(1).to_numpy()
+    shown = out["recs_shown_30d"].to_numpy()
+    plays = out["quality_plays_30d"].to_numpy()
+    out["take_rate_30d"] = [
+        round(q / r, 4) if r else 0.0 for q, r in zip(plays, shown, strict=True)
+    ]
+    return out
+
+
+@pytest.mark.parametrize("source", ["shipped", "fresh"])
+def test_events_reproduce_the_snapshot_30d_columns(source):
+    """Per customer, the last 30 days of events give the snapshot's 30-day columns exactly."""
+    if source == "shipped":
+        from mlsd import datasets
+
+        customers = datasets.load_customers().iloc[:1_500]
+    else:
+        customers = simulate.make_customers(1_500, seed=77)
+    events = simulate.make_events(customers, seed=5)
+    got = _window_aggregates(events, customers)
+    snap = customers.set_index("customer_id")
+    for col in ("sessions_30d", "recs_shown_30d", "quality_plays_30d", "take_rate_30d"):
+        np.testing.assert_array_equal(got[col].to_numpy(), snap[col].to_numpy(), err_msg=col)
+    np.testing.assert_array_equal(
+        got["watch_hours_30d"].to_numpy(), snap["watch_hours_30d"].to_numpy()
+    )
+
+
+def test_events_have_the_documented_columns_dtypes_and_truth():
+    """Columns, dtypes, time order, the window and the truth keys are as documented."""
+    customers = simulate.make_customers(300, seed=8)
+    events = simulate.make_events(customers, seed=8, history_days=45)
+    assert list(events.columns) == [
+        "customer_id", "ts", "event", "session_id", "watch_hours", "play_delay_s",
+    ]  # fmt: skip
+    assert isinstance(events["ts"].dtype, pd.DatetimeTZDtype)
+    assert str(events["ts"].dt.tz) == "UTC"
+    assert list(events["event"].cat.categories) == [
+        "session", "impression", "click", "play", "cancel_page",
+    ]  # fmt: skip
+    assert str(events["session_id"].dtype) == "Int64"
+    assert pd.api.types.is_string_dtype(events["customer_id"])
+    assert events["ts"].is_monotonic_increasing
+    truth = events.attrs["truth"]
+    assert set(truth) >= {
+        "as_of", "window_days", "history_days", "start", "event_types", "utc_offset_hours",
+        "snapshot_columns", "n_customers", "seed",
+    }  # fmt: skip
+    as_of = pd.Timestamp(truth["as_of"])
+    assert as_of == pd.Timestamp("2024-06-30", tz="UTC")
+    assert pd.Timestamp(truth["start"]) == as_of - pd.Timedelta(days=45)
+    assert truth["window_days"] == 30 and truth["history_days"] == 45
+    assert events["ts"].min() > as_of - pd.Timedelta(days=45)
+    assert events["ts"].max() <= as_of
+    assert json.loads(json.dumps(truth)) == truth  # plain JSON, so Parquet keeps it
+    # No event before the customer signed up.
+    signup = events["customer_id"].map(customers.set_index("customer_id")["signup_date"])
+    assert (events["ts"].dt.tz_localize(None) > signup).all()
+    # Watch hours and play delays only on plays, and positive there.
+    is_play = (events["event"] == "play").to_numpy()
+    assert (events.loc[is_play, "watch_hours"] > 0).all()
+    assert (events.loc[~is_play, "watch_hours"] == 0).all()
+    assert events.loc[is_play, "play_delay_s"].gt(0).all()
+    assert events.loc[~is_play, "play_delay_s"].isna().all()
+
+
+def test_sessions_group_their_events():
+    """Each session id has one session event, one customer, and no event before its start."""
+    customers = simulate.make_customers(300, seed=9)
+    events = simulate.make_events(customers, seed=9)
+    inside = events[events["session_id"].notna()]
+    starts = inside[inside["event"] == "session"]
+    assert starts["session_id"].is_unique
+    assert (starts["session_id"].to_numpy() == np.arange(1, len(starts) + 1)).all()
+    per_session = inside.groupby("session_id")
+    assert (per_session["customer_id"].nunique() == 1).all()
+    first = per_session["ts"].transform("min")
+    assert (
+        inside.loc[inside["event"] == "session", "ts"] == first[inside["event"] == "session"]
+    ).all()
+    assert set(inside["session_id"]) == set(starts["session_id"])
+    # Events outside a session belong to customer-blocks without sessions.
+    outside = events[events["session_id"].isna()]
+    assert not (outside["event"] == "session").any()
+
+
+def test_previous_30_days_hold_the_watch_trend():
+    """Days 31-60 before the snapshot sum to watch_hours_30d / (1 + watch_trend), rounded."""
+    customers = simulate.make_customers(800, seed=10)
+    events = simulate.make_events(customers, seed=10)
+    as_of = pd.Timestamp(simulate.SNAPSHOT_DATE, tz="UTC")
+    old = events[(events["ts"] <= as_of - pd.Timedelta(days=30))]
+    hours = old.groupby("customer_id")["watch_hours"].sum().round(1)
+    full = customers[
+        customers["signup_date"] <= pd.Timestamp(simulate.SNAPSHOT_DATE) - pd.Timedelta(days=60)
+    ]
+    expected = np.round(
+        np.minimum(full["watch_hours_30d"] / (1 + full["watch_trend"]), 200.0), 1
+    ).to_numpy()
+    got = hours.reindex(full["customer_id"], fill_value=0.0).to_numpy()
+    np.testing.assert_allclose(got, expected, atol=0.1 + 1e-9)
+    assert np.mean(got == expected) > 0.95
+
+
+def test_visits_peak_in_the_local_evening():
+    """Sessions cluster in the local evening; in UTC the peak hour differs between regions."""
+    customers = simulate.make_customers(1_500, seed=11)
+    events = simulate.make_events(customers, seed=11, history_days=30)
+    sessions = events[events["event"] == "session"].merge(customers[["customer_id", "region"]])
+    offsets = sessions["region"].map(simulate.EVENT_UTC_OFFSET_HOURS)
+    local_hour = (sessions["ts"].dt.hour + sessions["ts"].dt.minute / 60 + offsets) % 24
+    assert ((local_hour >= 18) & (local_hour < 23.5)).mean() > 0.6
+    utc_peak = sessions.groupby("region")["ts"].agg(lambda t: t.dt.hour.mode().iloc[0])
+    assert utc_peak["asia_pacific"] != utc_peak["north_america"]
+
+
+def test_cancel_page_visits_rise_with_true_churn_risk():
+    """Customers in the top decile of true churn risk visit the cancel page far more often."""
+    customers = simulate.make_customers(4_000, seed=12)
+    events = simulate.make_events(customers, seed=12, history_days=30)
+    visits = events[events["event"] == "cancel_page"].groupby("customer_id").size()
+    per_customer = visits.reindex(customers["customer_id"], fill_value=0).to_numpy()
+    risk = customers["true_churn_prob_30d"].to_numpy()
+    top = risk >= np.quantile(risk, 0.9)
+    assert per_customer[top].mean() > 3 * per_customer[~top].mean()
+
+
+def test_events_are_reproducible_and_subsettable():
+    """Same seed, same log; another seed, another log; n_customers equals passing the head."""
+    customers = simulate.make_customers(200, seed=13)
+    a = simulate.make_events(customers, seed=3)
+    pd.testing.assert_frame_equal(a, simulate.make_events(customers, seed=3))
+    assert not a.equals(simulate.make_events(customers, seed=4))
+    pd.testing.assert_frame_equal(
+        simulate.make_events(customers, seed=3, n_customers=50),
+        simulate.make_events(customers.head(50), seed=3),
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: simulate.make_events("customers", seed=1), "customers"),
+        (lambda: simulate.make_events(pd.DataFrame({"a": [1]}), seed=1), "customers"),
+        (lambda: simulate.make_events(simulate.make_customers(5, seed=1), seed=-1), "seed"),
+        (
+            lambda: simulate.make_events(
+                simulate.make_customers(5, seed=1), seed=1, history_days=7
+            ),
+            "history_days",
+        ),
+        (
+            lambda: simulate.make_events(
+                simulate.make_customers(5, seed=1), seed=1, snapshot_date="someday"
+            ),
+            "snapshot_date",
+        ),
+    ],
+)
+def test_make_events_refuses_bad_arguments_by_name(call, argument):
+    """Each invalid argument of make_events raises ValueError naming it."""
+    with pytest.raises(ValueError, match=f"`{argument}`"):
         call()

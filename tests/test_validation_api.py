@@ -281,6 +281,20 @@ CASES = [
     (features.batch_cutoff, CUTOFF, "delay_hours", ("2", False, -1.0, INF)),
     (features.consistency_report, CONSISTENCY, "window_days", ("30", True, 0.0)),
     (features.consistency_report, CONSISTENCY, "atol", ("0", True, -1.0, NAN)),
+    # mlsd.simulate.make_events (ch03 formats and engines)
+    (simulate.make_events, {"customers": CUSTOMERS, "seed": 0}, "seed", ("0", True, 0.0, -1)),
+    (
+        simulate.make_events,
+        {"customers": CUSTOMERS, "seed": 0, "history_days": 30},
+        "history_days",
+        ("30", True, 30.0, 29, 366),
+    ),
+    (
+        simulate.make_events,
+        {"customers": CUSTOMERS, "seed": 0, "n_customers": 10},
+        "n_customers",
+        ("10", True, 10.0, 0),
+    ),
 ]
 
 #: Public functions checked for completeness (their result types are not).

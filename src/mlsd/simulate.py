@@ -17,6 +17,8 @@ Generators:
   days to churn (censored at 90 days), the true churn probability and the true effect of a
   retention offer.
 - :func:`make_activity`: the monthly usage panel behind those snapshot features.
+- :func:`make_events`: the session-level event log whose last 30 days reproduce the
+  snapshot's 30-day columns.
 - :func:`make_experiment`: a user-level A/B-test log of a new recommender, optionally with a
   sample-ratio mismatch.
 - :func:`make_request_trace`: request arrival times with a daily peak and short bursts.
@@ -87,6 +89,10 @@ __all__ = [
     "CUSTOMER_COLUMNS",
     "CUSTOMER_SCHEMA",
     "DEFAULT_TRUE_EFFECT",
+    "EVENT_COLUMNS",
+    "EVENT_SNAPSHOT_COLUMNS",
+    "EVENT_TYPES",
+    "EVENT_UTC_OFFSET_HOURS",
     "EXPERIMENT_COLUMNS",
     "EXPERIMENT_MODEL",
     "LATENCY_FLOOR_MS",
@@ -95,6 +101,7 @@ __all__ = [
     "TRACE_COLUMNS",
     "make_activity",
     "make_customers",
+    "make_events",
     "make_experiment",
     "make_request_trace",
     "trace_rate_per_s",
@@ -662,6 +669,342 @@ def make_activity(
     for col in ("period_start", "period_end"):
         frame[col] = frame[col].astype("datetime64[ns]")
     return frame[ACTIVITY_COLUMNS]
+
+
+# --------------------------------------------------------------------------- events
+# make_events: the session-level event log behind the snapshot's 30-day columns.
+
+#: The event log's columns, in order.
+EVENT_COLUMNS = ["customer_id", "ts", "event", "session_id", "watch_hours", "play_delay_s"]
+
+#: Event types, in the order of the ``event`` column's categories (and of ties in time).
+EVENT_TYPES = ("session", "impression", "click", "play", "cancel_page")
+
+#: Each region's UTC offset in hours (summer time, fixed for the simulated weeks): the
+#: evening peak of viewing is in local time.
+EVENT_UTC_OFFSET_HOURS: dict[str, float] = {
+    "north_america": -5.0,
+    "europe": 2.0,
+    "latin_america": -3.0,
+    "asia_pacific": 8.0,
+}
+
+#: How each snapshot column is computed from the events in (as_of - 30 days, as_of].
+EVENT_SNAPSHOT_COLUMNS: dict[str, str] = {
+    "sessions_30d": "number of events 'session'",
+    "recs_shown_30d": "number of events 'impression'",
+    "quality_plays_30d": "number of events 'click' (each click starts a play)",
+    "watch_hours_30d": "sum of watch_hours, rounded to 0.1",
+    "take_rate_30d": "quality_plays_30d / recs_shown_30d rounded to 4 places (0 if no impression)",
+}
+
+_EVENT_BLOCK_DAYS = 30
+_EVENT_MAX_ROWS = 40_000_000
+
+
+def _local_second_of_day(rng: np.random.Generator, n: int) -> np.ndarray:
+    # Viewing peaks in the local evening; a quarter of visits spread over the waking day.
+    evening = np.mod(rng.normal(20.5, 1.8, n), 24.0)
+    daytime = rng.uniform(7.0, 24.0, n)
+    return np.floor(np.where(rng.random(n) < 0.75, evening, daytime) * 3_600.0)
+
+
+def make_events(
+    customers: pd.DataFrame,
+    *,
+    seed: int,
+    history_days: int = 60,
+    n_customers: int | None = None,
+    snapshot_date: str = SNAPSHOT_DATE,
+) -> pd.DataFrame:
+    """Simulate the session-level event log behind the customers' 30-day snapshot columns.
+
+    One row per event, sorted by time: app sessions, recommendation impressions, clicks on a
+    recommendation (each starts a *quality play*), plays with the seconds until the video
+    started and the hours watched, and visits to the cancel page. The snapshot instant is
+    ``as_of = snapshot_date`` 00:00 UTC; the snapshot's 30-day window is
+    ``(as_of - 30 days, as_of]``. Over that window, per customer, the events reproduce the
+    snapshot exactly (see :data:`EVENT_SNAPSHOT_COLUMNS`): ``sessions_30d`` counts
+    ``session`` events, ``recs_shown_30d`` ``impression`` events, ``quality_plays_30d``
+    ``click`` events, ``watch_hours_30d`` is the sum of ``watch_hours`` rounded to 0.1 and
+    ``take_rate_30d`` their ratio. The 30 days before that hold the watch hours
+    ``watch_hours_30d / (1 + watch_trend)`` (rounded to 0.1) of customers subscribed all
+    that time; earlier 30-day blocks follow a random walk, as in :func:`make_activity`.
+    No event precedes a customer's ``signup_date``.
+
+    Visits happen mostly in the local evening; local time is UTC plus the customer's
+    region's offset in :data:`EVENT_UTC_OFFSET_HOURS`. Events of a customer with no
+    session in a 30-day block (a recommendation e-mail, a play from the TV's home screen)
+    have no ``session_id``. Customers with a high true churn probability visit the cancel
+    page more often.
+
+    Args:
+        customers: a frame from :func:`make_customers` or the shipped snapshot (or a subset
+            of its rows).
+        seed: seed for ``numpy.random.default_rng``.
+        history_days: days of history before ``as_of``, in [30, 365]; 30-day blocks count
+            back from ``as_of``, the oldest may be shorter.
+        n_customers: use only the first ``n_customers`` rows of ``customers``, in
+            [1, 10,000,000]; ``None`` (default) uses all.
+        snapshot_date: the snapshot date ``customers`` was generated with.
+
+    Returns:
+        A DataFrame with the columns :data:`EVENT_COLUMNS`: ``customer_id`` (str), ``ts``
+        (datetime64[ns, UTC], millisecond resolution), ``event`` (categorical with the
+        categories :data:`EVENT_TYPES`), ``session_id`` (nullable Int64, numbered from 1 in
+        order of the session start; missing outside a session), ``watch_hours`` (float,
+        positive on ``play`` events, 0 elsewhere) and ``play_delay_s`` (float, seconds from
+        the request to the first frame on ``play`` events, missing elsewhere), sorted by
+        ``ts`` (ties: in the order of :data:`EVENT_TYPES`, then by customer).
+        ``frame.attrs["truth"]`` holds, as plain JSON types (so Parquet keeps them),
+        ``as_of`` (ISO text, ``"2024-06-30T00:00:00+00:00"``: ``pd.Timestamp(as_of)``),
+        ``window_days`` (30), ``history_days``, ``start`` (ISO text: events are after it),
+        ``event_types``, ``utc_offset_hours`` (by region), ``snapshot_columns`` (as
+        :data:`EVENT_SNAPSHOT_COLUMNS`), ``n_customers`` and ``seed``.
+
+    Raises:
+        ValueError: naming the argument, when ``customers`` lacks a needed column, an option
+            is out of range, or the log would exceed 40,000,000 events.
+
+    Example:
+        >>> customers = make_customers(50, seed=1)
+        >>> events = make_events(customers, seed=1)
+        >>> as_of = pd.Timestamp(events.attrs["truth"]["as_of"])
+        >>> last_30 = events[events["ts"] > as_of - pd.Timedelta(days=30)]
+        >>> sessions = (last_30["event"] == "session").groupby(last_30["customer_id"]).sum()
+        >>> bool((sessions == customers.set_index("customer_id")["sessions_30d"]).all())
+        True
+
+    Taught in: notebooks/ch03-data-engineering/01-formats-and-engines.ipynb,
+    notebooks/ch03-data-engineering/02-batch-vs-stream-features.ipynb
+    """
+    needed = {
+        "customer_id",
+        "signup_date",
+        "region",
+        "watch_hours_30d",
+        "watch_trend",
+        "sessions_30d",
+        "recs_shown_30d",
+        "quality_plays_30d",
+        "take_rate_30d",
+        "true_churn_prob_30d",
+    }
+    if not isinstance(customers, pd.DataFrame):
+        raise ValueError(
+            f"`customers` must be a DataFrame from make_customers, got {type(customers).__name__}"
+        )
+    missing = sorted(needed - set(customers.columns))
+    if missing:
+        raise ValueError(
+            f"`customers` lacks the columns {missing}; pass a frame from make_customers"
+        )
+    seed = check_int("seed", seed, "[0, inf)")
+    history = check_int("history_days", history_days, "[30, 365]")
+    if n_customers is not None:
+        customers = customers.iloc[: check_int("n_customers", n_customers, "[1, 1e7]")]
+    if len(customers) == 0:
+        raise ValueError("`customers` must have at least one row, got an empty frame")
+    try:
+        as_of = pd.Timestamp(snapshot_date).normalize()
+    except (ValueError, TypeError) as err:
+        raise ValueError(
+            f"`snapshot_date` must be an ISO date like '2024-06-30', got {snapshot_date!r}"
+        ) from err
+    if pd.isna(as_of):
+        raise ValueError(
+            f"`snapshot_date` must be an ISO date like '2024-06-30', got {snapshot_date!r}"
+        )
+    as_of = as_of.tz_localize("UTC") if as_of.tzinfo is None else as_of.tz_convert("UTC")
+    rng = np.random.default_rng(seed)
+    day_s = 86_400
+    n = len(customers)
+
+    # Per customer and 30-day block (k = 0 ends at as_of), the available whole days.
+    n_blocks = -(-history // _EVENT_BLOCK_DAYS)
+    ks = np.arange(n_blocks)
+    signup = customers["signup_date"].to_numpy(dtype="datetime64[ns]")
+    signup_day = (signup - as_of.tz_localize(None).to_datetime64()) // np.timedelta64(1, "D")
+    signup_day = signup_day.astype(np.int64)  # days relative to as_of (negative)
+    end_day = -_EVENT_BLOCK_DAYS * ks
+    start_day = np.maximum(
+        np.maximum(end_day - _EVENT_BLOCK_DAYS, -history)[None, :], signup_day[:, None]
+    )
+    avail = np.maximum(end_day[None, :] - start_day, 0)  # (n, n_blocks) whole days
+    frac = avail / _EVENT_BLOCK_DAYS
+
+    # Counts per block: block 0 is the snapshot; earlier blocks as in make_activity.
+    w0 = customers["watch_hours_30d"].to_numpy(dtype=float)
+    w1 = w0 / (1.0 + customers["watch_trend"].to_numpy(dtype=float))
+    watch = np.empty((n, n_blocks))
+    watch[:, 0] = w0
+    level = np.log(np.maximum(w1, 0.05))
+    steps = rng.normal(0.0, 0.18, (n, n_blocks))
+    for k in range(1, n_blocks):
+        if k == 1:
+            watch[:, k] = w1
+        else:
+            level = level + steps[:, k]
+            watch[:, k] = np.exp(level)
+    watch[:, 1:] = np.round(np.minimum(watch[:, 1:] * frac[:, 1:], MAX_WATCH_HOURS_30D), 1)
+    recs0 = customers["recs_shown_30d"].to_numpy(dtype=np.int64)
+    take_p = np.clip(
+        (customers["take_rate_30d"].to_numpy(dtype=float) * recs0 + 1.0) / (recs0 + 8.0),
+        0.0,
+        0.95,
+    )
+    sessions = rng.poisson(frac + 0.9 * watch)
+    recs = rng.poisson(4.0 * frac + 5.0 * sessions)
+    clicks = rng.binomial(recs, np.broadcast_to(take_p[:, None], recs.shape))
+    sessions[:, 0] = customers["sessions_30d"].to_numpy(dtype=np.int64)
+    recs[:, 0] = recs0
+    clicks[:, 0] = customers["quality_plays_30d"].to_numpy(dtype=np.int64)
+    milli = np.round(watch * 1_000.0).astype(np.int64)  # watch time in thousandths of an hour
+    other_plays = np.where(milli > 0, rng.poisson(0.4 * sessions), 0)
+    other_plays = np.where((milli > 0) & (clicks + other_plays == 0), 1, other_plays)
+    p30 = customers["true_churn_prob_30d"].to_numpy(dtype=float)
+    cancels = rng.poisson(frac * (0.01 + 2.0 * p30[:, None]))
+    plays = clicks + other_plays
+    total = int((sessions + recs + clicks + plays + cancels).sum())
+    if total > _EVENT_MAX_ROWS:
+        raise ValueError(
+            f"the event log would hold {total:,} events, more than {_EVENT_MAX_ROWS:,}; "
+            "pass fewer customers (`n_customers`) or a shorter `history_days`"
+        )
+
+    # Cells (customer, block), flattened; visits: the sessions, or one hidden visit.
+    cell_sessions = sessions.ravel()
+    cell_other = (recs + cancels + other_plays + clicks).ravel()
+    cell_visits = np.where(cell_sessions > 0, cell_sessions, (cell_other > 0).astype(np.int64))
+    n_cells = n * n_blocks
+    cell_cust = np.repeat(np.arange(n), n_blocks)
+    cell_start_s = (start_day.ravel() * day_s).astype(np.int64)
+    cell_len_s = (avail.ravel() * day_s).astype(np.int64)
+    first_visit = np.concatenate([[0], np.cumsum(cell_visits)[:-1]])
+    n_visits = int(cell_visits.sum())
+    visit_cell = np.repeat(np.arange(n_cells), cell_visits)
+    visit_shown = cell_sessions[visit_cell] > 0
+    visit_dur = np.clip(rng.lognormal(np.log(2_400.0), 0.8, n_visits), 60.0, 4 * 3_600.0)
+
+    def place(cell_counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # Spread each cell's events over its visits; return (visit, seconds into the visit).
+        cells = np.repeat(np.arange(n_cells), cell_counts)
+        visit = first_visit[cells] + np.floor(rng.random(len(cells)) * cell_visits[cells]).astype(
+            np.int64
+        )
+        return visit, 1.0 + rng.random(len(cells)) * visit_dur[visit]
+
+    imp_visit, imp_delta = place(recs.ravel())
+    # Clicks: the first ones of each cell's impressions (whose visits and times are random,
+    # so this is a random subset), a few seconds after them.
+    imp_cell = visit_cell[imp_visit]
+    imp_rank = (
+        np.arange(len(imp_cell)) - np.concatenate([[0], np.cumsum(recs.ravel())[:-1]])[imp_cell]
+    )
+    clicked = imp_rank < clicks.ravel()[imp_cell]
+    click_visit = imp_visit[clicked]
+    click_delta = imp_delta[clicked] + rng.uniform(2.0, 30.0, int(clicked.sum()))
+    click_delay = rng.lognormal(np.log(1.5), 0.5, len(click_visit))
+    other_visit, other_delta = place(other_plays.ravel())
+    other_delay = rng.lognormal(np.log(1.5), 0.5, len(other_visit))
+    cancel_visit, cancel_delta = place(cancels.ravel())
+    session_visit = np.flatnonzero(visit_shown)
+
+    play_visit = np.concatenate([click_visit, other_visit])
+    play_delay = np.concatenate([click_delay, other_delay])
+    play_delta = np.concatenate([click_delta + click_delay, other_delta + other_delay])
+    # Watch time: each cell's thousandths of an hour split over its plays, at least 1 each.
+    play_cell = visit_cell[play_visit]
+    order = np.argsort(play_cell, kind="stable")
+    play_visit, play_delay, play_delta, play_cell = (
+        a[order] for a in (play_visit, play_delay, play_delta, play_cell)
+    )
+    cell_plays = np.bincount(play_cell, minlength=n_cells)
+    cell_milli = np.maximum(milli.ravel(), cell_plays)
+    weight = rng.gamma(0.8, 1.0, len(play_cell)) + 1e-9
+    weight_sum = np.bincount(play_cell, weights=weight, minlength=n_cells)
+    spare = (cell_milli - cell_plays)[play_cell]
+    share = 1 + np.floor(spare * weight / weight_sum[play_cell]).astype(np.int64)
+    left = cell_milli - np.bincount(play_cell, weights=share, minlength=n_cells).astype(np.int64)
+    play_first = np.concatenate([[0], np.cumsum(cell_plays)[:-1]])
+    has_play = cell_plays > 0
+    share[play_first[has_play]] += left[has_play]
+    play_hours = share / 1_000.0
+
+    kinds = np.concatenate(
+        [
+            np.zeros(len(session_visit), np.int8),
+            np.ones(len(imp_visit), np.int8),
+            np.full(len(click_visit), 2, np.int8),
+            np.full(len(play_visit), 3, np.int8),
+            np.full(len(cancel_visit), 4, np.int8),
+        ]
+    )
+    ev_visit = np.concatenate([session_visit, imp_visit, click_visit, play_visit, cancel_visit])
+    ev_delta = np.concatenate(
+        [np.zeros(len(session_visit)), imp_delta, click_delta, play_delta, cancel_delta]
+    )
+    n_play = len(play_visit)
+    ev_hours = np.zeros(len(kinds))
+    ev_delay = np.full(len(kinds), np.nan)
+    at_play = len(session_visit) + len(imp_visit) + len(click_visit)
+    ev_hours[at_play : at_play + n_play] = play_hours
+    ev_delay[at_play : at_play + n_play] = play_delay
+
+    # Visit starts: a local time of day on a random day, kept inside the cell's days.
+    span = np.zeros(n_visits)
+    np.maximum.at(span, ev_visit, ev_delta)
+    offset_h = _lookup(customers["region"].to_numpy(dtype=object), EVENT_UTC_OFFSET_HOURS)[
+        cell_cust[visit_cell]
+    ]
+    len_s = cell_len_s[visit_cell]
+    local = np.floor(rng.random(n_visits) * len_s / day_s) * day_s
+    local = local + _local_second_of_day(rng, n_visits) - offset_h * 3_600.0
+    start = np.mod(local, np.maximum(len_s, 1))
+    start = np.maximum(np.minimum(start, len_s - 1.0 - np.ceil(span)), 0.0)
+    visit_s = cell_start_s[visit_cell] + start + 1.0
+    ev_ms = np.round((visit_s[ev_visit] + ev_delta) * 1_000.0).astype(np.int64)
+
+    # Session ids in order of the session start.
+    session_order = np.lexsort((visit_cell[session_visit], visit_s[session_visit]))
+    visit_id = np.zeros(n_visits, dtype=np.int64)
+    visit_id[session_visit[session_order]] = np.arange(1, len(session_visit) + 1)
+    # Sort by time, then event type, then customer; the rare full ties by position (a fast
+    # sort, then a stable fix of the tied runs, so every platform gives the same order).
+    ev_cust = cell_cust[visit_cell[ev_visit]]
+    key = ((ev_ms - ev_ms.min()) * len(EVENT_TYPES) + kinds) * n + ev_cust
+    sort = np.argsort(key)
+    sorted_key = key[sort]
+    tied = np.flatnonzero(sorted_key[1:] == sorted_key[:-1])
+    if len(tied):
+        pos = np.unique(np.concatenate([tied, tied + 1]))
+        sort[pos] = sort[pos][np.lexsort((sort[pos], sorted_key[pos]))]
+    ev_visit = ev_visit[sort]
+    ids = customers["customer_id"].astype(STRING_DTYPE).array
+    frame = pd.DataFrame(
+        {
+            "customer_id": ids.take(ev_cust[sort]),
+            "ts": pd.to_datetime(as_of.value + ev_ms[sort] * 1_000_000, unit="ns", utc=True),
+            "event": pd.Categorical.from_codes(kinds[sort], categories=list(EVENT_TYPES)),
+            "session_id": pd.arrays.IntegerArray(visit_id[ev_visit], ~visit_shown[ev_visit]),
+            "watch_hours": ev_hours[sort],
+            "play_delay_s": np.round(ev_delay[sort], 3),
+        }
+    )
+    frame["ts"] = frame["ts"].astype("datetime64[ns, UTC]")
+    # Plain JSON types only, so a Parquet file keeps them (pandas stores attrs as JSON).
+    frame.attrs["truth"] = {
+        "as_of": as_of.isoformat(),
+        "window_days": _EVENT_BLOCK_DAYS,
+        "history_days": history,
+        "start": (as_of - pd.Timedelta(days=history)).isoformat(),
+        "event_types": list(EVENT_TYPES),
+        "utc_offset_hours": dict(EVENT_UTC_OFFSET_HOURS),
+        "snapshot_columns": dict(EVENT_SNAPSHOT_COLUMNS),
+        "n_customers": n,
+        "seed": seed,
+    }
+    return frame[EVENT_COLUMNS]
 
 
 # --------------------------------------------------------------------------- experiment
