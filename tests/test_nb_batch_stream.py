@@ -45,7 +45,7 @@ def _log(seed: int, n_customers: int = 1_000):
 
 def _visits_and_ages(events, every_h: float, delay_h: float):
     """Cancel-page visits of the last 30 days and their batch ages, with integer arithmetic."""
-    as_of = events.attrs["truth"]["as_of"].value
+    as_of = pd.Timestamp(events.attrs["truth"]["as_of"]).value
     t = events["ts"].dt.as_unit("ns").astype("int64").to_numpy()
     visit = (events["event"] == "cancel_page").to_numpy() & (t > as_of - 30 * DAY_NS)
     every, delay = round(every_h * 3600e9), round(delay_h * 3600e9)
@@ -61,7 +61,7 @@ def test_default_run_reports_what_the_log_holds(default_nb, stream_text):
     assert f"{n_visits} cancel-page visits in the last 30 days" in text
     assert f"{ages.max():.1f} h at most (bound: every + delay = 26 h)" in text
     assert 2.0 <= ages.min() and ages.max() < 26.0
-    as_of = events.attrs["truth"]["as_of"].value
+    as_of = pd.Timestamp(events.attrs["truth"]["as_of"]).value
     t = events.loc[events["event"] == "play", "ts"].dt.as_unit("ns").astype("int64").to_numpy()
     ends = as_of - DAY_NS * np.arange(31)
     reads = sum(int(((t > end - 30 * DAY_NS) & (t <= end)).sum()) for end in ends)
