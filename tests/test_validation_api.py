@@ -14,9 +14,10 @@ import math
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from mlsd import business, economics, experiments, latency, simulate
+from mlsd import business, economics, experiments, features, latency, simulate
 
 NAN, INF = math.nan, math.inf
 Y = [1, 0, 1, 0, 0]
@@ -83,6 +84,19 @@ MAKE_ACTIVITY = {"customers": CUSTOMERS, "n_months": 3, "seed": 0}
 MAKE_EXPERIMENT = {"n_users": 50, "seed": 0}
 MAKE_TRACE = {"duration_s": 600.0, "mean_rate_per_s": 1.0, "seed": 0}
 TRACE_RATE = {"t_s": 0.0, "truth": TRACE_TRUTH}
+# mlsd.features (batch-vs-stream notebook): a three-event log and one checkpoint.
+EVENTS = pd.DataFrame(
+    {
+        "customer_id": ["a", "b", "a"],
+        "ts": pd.to_datetime(["2024-06-01", "2024-06-02", "2024-06-05"], utc=True),
+        "watch_hours": [1.0, 2.0, 4.0],
+    }
+)
+WINDOW_SUM = {"events": EVENTS, "as_of": "2024-06-06T00:00Z", "window_days": 30.0}
+STREAM_SUMS = {"events": EVENTS, "checkpoints": ["2024-06-06T00:00Z"], "window_days": 30.0}
+CONSISTENCY = {**STREAM_SUMS, "batch_fn": lambda events, as_of: EVENTS["watch_hours"] * 0}
+LOOKUPS = {"events": EVENTS, "keys": ["a"], "times": EVENTS["ts"][:1], "window_days": 30.0}
+CUTOFF = {"times": EVENTS["ts"], "every_hours": 24.0, "delay_hours": 2.0}
 ECONOMICS = {"monthly_fee_usd": 10.0, "monthly_churn_rate": 0.05}
 
 # (function, valid kwargs, argument, bad values): text, a bool, a float for a count, out of range
@@ -257,6 +271,16 @@ CASES = [
     (simulate.make_request_trace, MAKE_TRACE, "burst_multiplier", ("4", True, 0.5)),
     (simulate.make_request_trace, MAKE_TRACE, "burst_duration_s", ("120", True, 0.5)),
     (simulate.trace_rate_per_s, TRACE_RATE, "t_s", ("0", True, NAN, [0.0, "1"])),
+    # mlsd.features: window_sum, stream_window_sums, SlidingWindowSum, batch_cutoff,
+    # consistency_report (the batch-vs-stream notebook)
+    (features.window_sum, WINDOW_SUM, "window_days", ("30", True, 0.0, NAN, 4000.0)),
+    (features.window_sums_at, LOOKUPS, "window_days", ("30", True, 0.0, 1e9)),
+    (features.stream_window_sums, STREAM_SUMS, "window_days", ("30", True, -1.0, INF)),
+    (features.SlidingWindowSum, {"window_days": 30.0}, "window_days", ("30", True, 0.0)),
+    (features.batch_cutoff, CUTOFF, "every_hours", ("24", True, 0.0, NAN)),
+    (features.batch_cutoff, CUTOFF, "delay_hours", ("2", False, -1.0, INF)),
+    (features.consistency_report, CONSISTENCY, "window_days", ("30", True, 0.0)),
+    (features.consistency_report, CONSISTENCY, "atol", ("0", True, -1.0, NAN)),
     # mlsd.simulate.make_events (ch03 formats and engines)
     (simulate.make_events, {"customers": CUSTOMERS, "seed": 0}, "seed", ("0", True, 0.0, -1)),
     (
@@ -274,8 +298,8 @@ CASES = [
 ]
 
 #: Public functions checked for completeness (their result types are not).
-MODULES = (business, experiments, latency, simulate)
-EXTRA = (economics.Economics,)
+MODULES = (business, experiments, features, latency, simulate)
+EXTRA = (economics.Economics, features.SlidingWindowSum)
 
 
 def _public_functions():

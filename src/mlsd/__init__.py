@@ -21,6 +21,7 @@ _SUBMODULES = {
     "business",
     "latency",
     "experiments",
+    "features",
     "plots",
     "exercises",
     "economics",
