@@ -409,6 +409,20 @@ def test_a_run_of_one_evening_rewrites_that_evenings_run_times_only(draft, tmp_p
     assert [s.number for s in covered] == [2] and [s.number for s in absent] == [1]
 
 
+def test_the_command_says_which_evenings_tables_it_kept(draft, tmp_path, monkeypatch, capsys):
+    """`mlsd guide-times` after a run of session 2 names the guides it rewrote and what it kept."""
+    nbs, chapters = draft
+    monkeypatch.setattr(paths, "CHAPTERS", chapters)
+    monkeypatch.setattr(paths, "ROOT", tmp_path)
+    manifest = _manifest(tmp_path, nbs, chapters=SESSION_2.chapters)
+    args = ["guide-times", "--manifest", str(manifest), "--notebooks", str(nbs)]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "rewritten: chapters/ch03-data-engineering.md" in out
+    assert "kept: session 1's run times" in out and "`mlsd run ch01 ch02 --jobs 1`" in out
+    assert "kept: session 2" not in out
+
+
 def test_an_evening_run_in_part_is_refused_with_that_evenings_command(draft, tmp_path):
     """A manifest with one of session 2's notebooks but not the other names the command to run."""
     nbs, chapters = draft
