@@ -249,7 +249,7 @@ def test_plan_rows_and_clock_on_a_drafting_copy(draft):
     ch4 = (chapters / "ch04-training-data.md").read_text()
     assert "Session 2 is 110 minutes, at most 120: [this guide](#agenda), [Chapter" in ch3
     assert "| 0:00 | 10 | welcome and logistics |" in ch3
-    assert "| 0:10 | 25 | live | [Row](../notebooks/ch03-data-engineering/" in ch3
+    assert "| 0:10 | 25 | live | [Formats](../notebooks/ch03-data-engineering/" in ch3
     assert "| 0:45 | 10 | break |" in ch3 and "continued in [Chapter 4](ch04" in ch3
     assert "| 0:55 | 35 | live | [Sampling](../notebooks/ch04-training-data/" in ch4
     assert "| 1:40 | 10 | open Q&A |" in ch4 and "| 1:50 | | end | |" in ch4
@@ -474,6 +474,25 @@ def test_cli_names_a_missing_manifest(tmp_path, capsys):
     assert str(missing) in err
     for session in guides.SESSIONS:
         assert f"`{session.run_command}` for session {session.number}" in err
+
+
+@pytest.mark.parametrize(
+    ("stem", "title", "name"),
+    [
+        ("01-churn-in-dollars", "Churn prediction in dollars: a subtitle", "Churn"),
+        ("02-ab-test-analysis", "A/B test analysis", "A/B"),
+        ("02-batch-vs-stream-features", "The same feature two ways: batch and stream", "Batch"),
+        ("01-formats-and-engines", "Row or column? Formats and engines", "Formats"),
+        ("02-labels", "Labels: natural, hand and weak", "Labels"),
+    ],
+)
+def test_short_name_is_a_word_that_names_the_notebook(tmp_path, stem, title, name):
+    """The plan's link text is the title's first word, or the file's when that word says nothing."""
+    nb = tmp_path / "ch03-data-engineering" / f"{stem}.ipynb"
+    _notebook(nb, title.split(":")[0], [("1. A section", "*Live: 5 min.*")])
+    assert guides.short_name(nb) == name
+    assert guides.notebook_named(name.lower(), [nb]) == nb
+    assert guides.notebook_named(title.split()[0], [nb]) == nb
 
 
 def test_find_section_by_number_or_by_heading(tmp_path):

@@ -138,15 +138,36 @@ def notebook_title(notebook: Path) -> str:
     return notebook.stem
 
 
+#: Title words that say nothing about a notebook; the file's slug names it instead.
+_FUNCTION_WORDS = {"a", "an", "the", "one", "how", "what", "why", "when", "who"}
+
+
+def _slug_word(notebook: Path) -> str:
+    """The first word of the file's slug: "02-batch-vs-stream-features" gives "batch"."""
+    return re.sub(r"^\d+-", "", notebook.stem).split("-")[0]
+
+
 def short_name(notebook: Path) -> str:
-    """The word the guides use for a notebook: the first word of its title ("Churn", "A/B")."""
-    return notebook_title(notebook).split()[0]
+    """The word the guides use for a notebook: the first word of its title ("Churn", "A/B").
+
+    A title that opens with a function word ("The same feature two ways") or a question ("Row
+    or column?") is named by its file instead ("Batch", "Formats").
+    """
+    title = notebook_title(notebook)
+    first = title.split()[0]
+    if first.lower() in _FUNCTION_WORDS or "?" in title:
+        return _slug_word(notebook).capitalize()
+    return first
 
 
 def _names(notebook: Path) -> set[str]:
     """Every name a guide may use for a notebook: its title's first word or its file's slug."""
-    slug = re.sub(r"^\d+-", "", notebook.stem).split("-")[0]
-    return {_normalise(short_name(notebook)), _normalise(slug)}
+    title_word = notebook_title(notebook).split()[0]
+    return {
+        _normalise(short_name(notebook)),
+        _normalise(title_word),
+        _normalise(_slug_word(notebook)),
+    }
 
 
 def notebook_named(name: str, notebooks: list[Path]) -> Path | None:
