@@ -108,6 +108,15 @@ def test_session_1_has_formulas(pages):
     assert "class='formula'" in _page(pages, 1)
 
 
+def test_an_evening_without_display_formulas_has_no_empty_formulas_heading():
+    """The Formulas heading appears only above formulas; the other sections are always there."""
+    bare = handout.Session(2, [3, 4], "Chapter 3; Chapter 4", exercises=[("a.b", "Why?")])
+    page = handout.render(bare, "mathjax.js")
+    assert "<h2>Formulas</h2>" not in page and "<h2>Discussion questions</h2>" in page
+    bare.formulas = [handout.Formula("Labels", "3. Dawid-Skene", r"T_{ik} \propto p_k")]
+    assert "<h2>Formulas</h2>" in handout.render(bare, "mathjax.js")
+
+
 def test_the_pages_load_nothing_from_outside_and_carry_mathjax(pages):
     """No script or stylesheet from another host; the MathJax each page loads is beside it."""
     for path in pages:
