@@ -10,12 +10,32 @@ import pytest
 
 from mlsd import cli, guides, paths
 
-SESSION_1 = guides.SESSIONS[0]
+SESSION_1, SESSION_2 = guides.SESSIONS[:2]
 #: Every lesson notebook (the set-up check of ch00 is not a lesson and has no plan).
 LESSON_NOTEBOOKS = sorted(
     nb for nb in paths.NOTEBOOKS.glob("ch*/*.ipynb") if not nb.parent.name.startswith("ch00")
 )
-SESSION_1_NOTEBOOKS = [nb for nb in LESSON_NOTEBOOKS if nb.parent.name in SESSION_1.chapters]
+#: The lesson notebooks each evening's guides plan, typed here, not read from mlsd.guides.
+EXPECTED_NOTEBOOKS = {
+    1: [
+        "ch01-overview/01-churn-in-dollars",
+        "ch01-overview/02-latency-vs-throughput",
+        "ch02-ml-systems-design/01-framing-ml-problems",
+        "ch02-ml-systems-design/02-ab-test-analysis",
+    ],
+    2: [
+        "ch03-data-engineering/01-formats-and-engines",
+        "ch03-data-engineering/02-batch-vs-stream-features",
+        "ch04-training-data/01-sampling-and-imbalance",
+        "ch04-training-data/02-labels",
+    ],
+}
+ALL_CHAPTERS = [c for s in guides.SESSIONS for c in s.chapters]
+
+
+def _session_notebooks(session: guides.Session) -> list[Path]:
+    """The lesson notebooks of a session's chapters, in teaching order."""
+    return [nb for c in session.chapters for nb in LESSON_NOTEBOOKS if nb.parent.name == c]
 
 
 def _live_minutes_by_regex(notebook: Path) -> int:
@@ -32,14 +52,25 @@ def _live_minutes_by_regex(notebook: Path) -> int:
 # ---------------------------------------------------------------- the real notebooks and guides
 
 
-def test_session_1_has_lesson_notebooks():
-    """Session 1's chapters have the four lesson notebooks the guides plan."""
-    assert [nb.stem for nb in SESSION_1_NOTEBOOKS] == [
-        "01-churn-in-dollars",
-        "02-latency-vs-throughput",
-        "01-framing-ml-problems",
-        "02-ab-test-analysis",
-    ]
+@pytest.mark.parametrize("session", guides.SESSIONS, ids=lambda s: f"session-{s.number}")
+def test_each_session_has_the_lesson_notebooks_its_guides_plan(session):
+    """Each evening's chapters hold exactly the four lesson notebooks its guides plan, in order."""
+    found = [f"{nb.parent.name}/{nb.stem}" for nb in _session_notebooks(session)]
+    assert found == EXPECTED_NOTEBOOKS[session.number]
+
+
+def test_every_lesson_notebook_belongs_to_a_planned_session():
+    """A lesson notebook in a chapter no session plans would be missing from every agenda."""
+    unplanned = [nb for nb in LESSON_NOTEBOOKS if nb.parent.name not in ALL_CHAPTERS]
+    assert unplanned == []
+    assert [s.number for s in guides.SESSIONS] == list(range(1, len(guides.SESSIONS) + 1))
+
+
+def test_each_session_names_the_command_that_runs_its_notebooks():
+    """The run command of an evening names its two chapters; messages quote it, not session 1's."""
+    assert SESSION_1.run_command == "mlsd run ch01 ch02 --jobs 1"
+    assert SESSION_2.run_command == "mlsd run ch03 ch04 --jobs 1"
+    assert "ch01 ch02" not in Path(guides.__file__).read_text()
 
 
 @pytest.mark.parametrize("notebook", LESSON_NOTEBOOKS, ids=lambda p: p.stem)
@@ -48,18 +79,19 @@ def test_every_section_of_a_lesson_notebook_is_marked(notebook):
     assert guides.missing_marks([notebook]) == []
 
 
-def test_session_1_fits_in_two_hours_with_its_fixed_blocks():
+@pytest.mark.parametrize("session", guides.SESSIONS, ids=lambda s: f"session-{s.number}")
+def test_each_session_fits_in_two_hours_with_its_fixed_blocks(session):
     """Live sections plus welcome, break, open Q&A and a discussion block per chapter <= 120."""
-    live = sum(_live_minutes_by_regex(nb) for nb in SESSION_1_NOTEBOOKS)
+    live = sum(_live_minutes_by_regex(nb) for nb in _session_notebooks(session))
     fixed = guides.WELCOME_MIN + guides.BREAK_MIN + guides.QA_MIN
-    fixed += guides.DISCUSSION_MIN * len(SESSION_1.chapters)
+    fixed += guides.DISCUSSION_MIN * len(session.chapters)
     assert guides.DISCUSSION_MIN >= 10
     assert live + fixed <= guides.SESSION_MIN, f"{live} live + {fixed} fixed minutes"
-    plans = guides.session_plan(SESSION_1)
+    plans = guides.session_plan(session)
     assert guides.session_total(plans) == live + fixed
 
 
-@pytest.mark.parametrize("chapter", SESSION_1.chapters)
+@pytest.mark.parametrize("chapter", ALL_CHAPTERS)
 def test_committed_plan_is_what_the_command_writes(chapter):
     """The guide's plan block is exactly `mlsd guide-times`'s output for the current notebooks."""
     text = (paths.CHAPTERS / f"{chapter}.md").read_text()
@@ -71,7 +103,7 @@ def test_committed_plan_is_what_the_command_writes(chapter):
     )
 
 
-@pytest.mark.parametrize("chapter", SESSION_1.chapters)
+@pytest.mark.parametrize("chapter", ALL_CHAPTERS)
 def test_committed_run_times_come_from_a_manifest(chapter):
     """The run-time table names its manifest and commit, lists the guide's notebooks, unedited."""
     text = (paths.CHAPTERS / f"{chapter}.md").read_text()
@@ -152,7 +184,7 @@ GUIDE = """# Guide
 
 @pytest.fixture
 def draft(tmp_path):
-    """A drafting copy: session 1's two chapters, one notebook each, and two guides."""
+    """A drafting copy: two sessions of two chapters, one notebook and one guide per chapter."""
     nbs, chapters = tmp_path / "notebooks", tmp_path / "chapters"
     _notebook(
         nbs / "ch01-overview" / "01-churn-in-dollars.ipynb",
@@ -169,8 +201,18 @@ def draft(tmp_path):
         "Framing ML problems",
         [("A goal is not an objective", "*Live: 30 min.*")],
     )
+    _notebook(
+        nbs / "ch03-data-engineering" / "01-formats-and-engines.ipynb",
+        "Row or column? Formats and engines",
+        [("1. Rows and columns", "*Live: 25 min.*"), ("2. Engines", "*Self-study: 10 min.*")],
+    )
+    _notebook(
+        nbs / "ch04-training-data" / "01-sampling-and-imbalance.ipynb",
+        "Sampling and class imbalance",
+        [("1. Who answers a survey", "*Live: 35 min.*")],
+    )
     chapters.mkdir()
-    for chapter in SESSION_1.chapters:
+    for chapter in ALL_CHAPTERS[:4]:
         plan = "2 min at *1. The business*" if chapter == "ch01-overview" else ""
         guide = GUIDE.format(plan=plan)
         if chapter != "ch01-overview":
@@ -183,7 +225,7 @@ def test_plan_rows_and_clock_on_a_drafting_copy(draft):
     """The plan lists fixed blocks and live sections on one clock; self-study is homework."""
     nbs, chapters = draft
     changed = guides.update_guides(None, notebooks_root=nbs, chapters_root=chapters)
-    assert len(changed) == 2
+    assert len(changed) == 4
     ch1 = (chapters / "ch01-overview.md").read_text()
     ch2 = (chapters / "ch02-ml-systems-design.md").read_text()
     assert "| 0:00 | 10 | welcome and logistics |" in ch1
@@ -202,6 +244,16 @@ def test_plan_rows_and_clock_on_a_drafting_copy(draft):
     assert "Session 1 is 100 minutes, at most 120" in ch1
     assert "*2. Theory* | 15 |" in ch1 and "*Exercises* | 25 |" in ch1
     assert "Self-study in this chapter: 40 minutes." in ch1
+    # Session 2 is an evening of its own: its own clock, welcome, break and open Q&A.
+    ch3 = (chapters / "ch03-data-engineering.md").read_text()
+    ch4 = (chapters / "ch04-training-data.md").read_text()
+    assert "Session 2 is 110 minutes, at most 120: [this guide](#agenda), [Chapter" in ch3
+    assert "| 0:00 | 10 | welcome and logistics |" in ch3
+    assert "| 0:10 | 25 | live | [Formats](../notebooks/ch03-data-engineering/" in ch3
+    assert "| 0:45 | 10 | break |" in ch3 and "continued in [Chapter 4](ch04" in ch3
+    assert "| 0:55 | 35 | live | [Sampling](../notebooks/ch04-training-data/" in ch4
+    assert "| 1:40 | 10 | open Q&A |" in ch4 and "| 1:50 | | end | |" in ch4
+    assert "welcome" not in ch4 and "Session 1" not in ch3 + ch4
     # A second run, and a dry run, find nothing to change.
     assert guides.update_guides(None, notebooks_root=nbs, chapters_root=chapters) == []
     assert guides.update_guides(None, notebooks_root=nbs, chapters_root=chapters, write=False) == []
@@ -212,7 +264,12 @@ def test_dry_run_reports_and_writes_nothing(draft):
     nbs, chapters = draft
     before = {p: p.read_text() for p in chapters.glob("*.md")}
     changed = guides.update_guides(None, notebooks_root=nbs, chapters_root=chapters, write=False)
-    assert sorted(p.name for p in changed) == ["ch01-overview.md", "ch02-ml-systems-design.md"]
+    assert sorted(p.name for p in changed) == [
+        "ch01-overview.md",
+        "ch02-ml-systems-design.md",
+        "ch03-data-engineering.md",
+        "ch04-training-data.md",
+    ]
     assert {p: p.read_text() for p in chapters.glob("*.md")} == before
 
 
@@ -290,7 +347,8 @@ def test_missing_markers_are_named(draft):
         guides.update_guides(None, notebooks_root=nbs, chapters_root=chapters)
 
 
-def _manifest(tmp_path, nbs, **entry) -> Path:
+def _manifest(tmp_path, nbs, chapters=None, **entry) -> Path:
+    """A run manifest with every drafting notebook (or those of ``chapters``) at 12.34 s."""
     notebooks = [
         {
             "path": f"notebooks/{p.parent.name}/{p.name}",
@@ -300,6 +358,7 @@ def _manifest(tmp_path, nbs, **entry) -> Path:
             **entry,
         }
         for p in sorted(nbs.rglob("*.ipynb"))
+        if chapters is None or p.parent.name in chapters
     ]
     manifest = {
         "git": {"commit": "a" * 40, "dirty": False},
@@ -330,6 +389,70 @@ def test_run_times_from_a_manifest(draft, tmp_path):
     assert guides.render_times(guides.embedded_times_data(text)) == block
 
 
+def test_a_run_of_one_evening_rewrites_that_evenings_run_times_only(draft, tmp_path):
+    """`mlsd run ch03 ch04` then guide-times: session 2's tables change, session 1's are kept."""
+    nbs, chapters = draft
+    guides.update_guides(
+        _manifest(tmp_path / "all", nbs), notebooks_root=nbs, chapters_root=chapters
+    )
+    before = {p.name: p.read_text() for p in chapters.glob("*.md")}
+    manifest = _manifest(tmp_path, nbs, chapters=SESSION_2.chapters, duration_s=40.0)
+    changed = guides.update_guides(manifest, notebooks_root=nbs, chapters_root=chapters)
+    assert sorted(p.name for p in changed) == ["ch03-data-engineering.md", "ch04-training-data.md"]
+    for name in ("ch01-overview.md", "ch02-ml-systems-design.md"):
+        assert (chapters / name).read_text() == before[name]
+    block = guides.committed_block((chapters / "ch04-training-data.md").read_text(), "run-times")
+    assert "| 40.0 s | 2 minutes |" in block and "12.3 s" not in block
+    covered, absent = guides.sessions_in_manifest(
+        json.loads(manifest.read_text()), guides.SESSIONS[:2], nbs
+    )
+    assert [s.number for s in covered] == [2] and [s.number for s in absent] == [1]
+
+
+def test_the_command_says_which_evenings_tables_it_kept(draft, tmp_path, monkeypatch, capsys):
+    """`mlsd guide-times` after a run of session 2 names the guides it rewrote and what it kept."""
+    nbs, chapters = draft
+    monkeypatch.setattr(paths, "CHAPTERS", chapters)
+    monkeypatch.setattr(paths, "ROOT", tmp_path)
+    manifest = _manifest(tmp_path, nbs, chapters=SESSION_2.chapters)
+    args = ["guide-times", "--manifest", str(manifest), "--notebooks", str(nbs)]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "rewritten: chapters/ch03-data-engineering.md" in out
+    assert "kept: session 1's run times" in out and "`mlsd run ch01 ch02 --jobs 1`" in out
+    assert "kept: session 2" not in out
+
+
+def test_an_evening_run_in_part_is_refused_with_that_evenings_command(draft, tmp_path):
+    """A manifest with one of session 2's notebooks but not the other names the command to run."""
+    nbs, chapters = draft
+    manifest = _manifest(tmp_path, nbs, chapters=("ch03-data-engineering",))
+    before = {p: p.read_text() for p in chapters.glob("*.md")}
+    with pytest.raises(
+        ValueError,
+        match=r"no entry for notebooks/ch04-training-data/.*"
+        r"`mlsd run ch03 ch04 --jobs 1`",
+    ):
+        guides.update_guides(manifest, notebooks_root=nbs, chapters_root=chapters)
+    assert {p: p.read_text() for p in chapters.glob("*.md")} == before
+
+
+def test_a_manifest_of_no_session_is_refused(draft, tmp_path):
+    """A manifest that ran none of the planned notebooks (say, only the set-up check) is named."""
+    nbs, chapters = draft
+    manifest = _manifest(tmp_path, nbs, chapters=())
+    with pytest.raises(ValueError, match=r"ran none of the sessions' notebooks"):
+        guides.update_guides(manifest, notebooks_root=nbs, chapters_root=chapters)
+
+
+def test_a_planned_chapter_without_its_guide_is_named(draft):
+    """A session whose guide file is missing stops the command with the file and the session."""
+    nbs, chapters = draft
+    (chapters / "ch04-training-data.md").unlink()
+    with pytest.raises(ValueError, match=r"session 2's guide .*ch04-training-data.md does not"):
+        guides.update_guides(None, notebooks_root=nbs, chapters_root=chapters)
+
+
 def test_manifest_with_changed_parameters_is_refused(draft, tmp_path):
     """Run times come from a default-parameter run; a run with overrides is refused."""
     nbs, chapters = draft
@@ -347,7 +470,29 @@ def test_cli_names_a_missing_manifest(tmp_path, capsys):
     """`mlsd guide-times --manifest` with no such file exits 2 and names the path."""
     missing = tmp_path / "nope" / "manifest.json"
     assert cli.main(["guide-times", "--manifest", str(missing)]) == cli.EXIT_USAGE
-    assert str(missing) in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert str(missing) in err
+    for session in guides.SESSIONS:
+        assert f"`{session.run_command}` for session {session.number}" in err
+
+
+@pytest.mark.parametrize(
+    ("stem", "title", "name"),
+    [
+        ("01-churn-in-dollars", "Churn prediction in dollars: a subtitle", "Churn"),
+        ("02-ab-test-analysis", "A/B test analysis", "A/B"),
+        ("02-batch-vs-stream-features", "The same feature two ways: batch and stream", "Batch"),
+        ("01-formats-and-engines", "Row or column? Formats and engines", "Formats"),
+        ("02-labels", "Labels: natural, hand and weak", "Labels"),
+    ],
+)
+def test_short_name_is_a_word_that_names_the_notebook(tmp_path, stem, title, name):
+    """The plan's link text is the title's first word, or the file's when that word says nothing."""
+    nb = tmp_path / "ch03-data-engineering" / f"{stem}.ipynb"
+    _notebook(nb, title.split(":")[0], [("1. A section", "*Live: 5 min.*")])
+    assert guides.short_name(nb) == name
+    assert guides.notebook_named(name.lower(), [nb]) == nb
+    assert guides.notebook_named(title.split()[0], [nb]) == nb
 
 
 def test_find_section_by_number_or_by_heading(tmp_path):

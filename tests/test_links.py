@@ -43,17 +43,33 @@ def test_every_notebook_is_linked_from_a_chapter_guide():
 
 
 def test_readme_session_map_links_guides_and_notebooks():
-    """The README's session map links session 1's guides and each of its notebooks."""
+    """The README's session map links every planned evening's guides and each of its notebooks."""
     text = (paths.ROOT / "README.md").read_text()
-    for target in (
-        "chapters/ch01-overview.md",
-        "chapters/ch02-ml-systems-design.md",
-        "notebooks/ch01-overview/01-churn-in-dollars.ipynb",
-        "notebooks/ch01-overview/02-latency-vs-throughput.ipynb",
-        "notebooks/ch02-ml-systems-design/01-framing-ml-problems.ipynb",
-        "notebooks/ch02-ml-systems-design/02-ab-test-analysis.ipynb",
-    ):
-        assert f"]({target}" in text, target
+    rows = {
+        line.split("|")[1].strip(): line
+        for line in text.split("## Session map", 1)[1].split("\n## ", 1)[0].splitlines()
+        if line.startswith("| ")
+    }
+    for session in guides.SESSIONS:
+        row = rows[str(session.number)]
+        for chapter in session.chapters:
+            assert f"](chapters/{chapter}.md)" in row, (session.number, chapter)
+            for nb in guides.lesson_notebooks(chapter):
+                assert f"](notebooks/{chapter}/{nb.name})" in row, (session.number, nb.name)
+    assert "2-6" not in rows, "session 2 has its own row now"
+
+
+def test_session_plan_links_each_evening_and_bolds_its_notebooks():
+    """chapters/README.md's table links each planned evening's guides and bolds its notebooks."""
+    text = (paths.CHAPTERS / "README.md").read_text()
+    rows = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("| ")}
+    for session in guides.SESSIONS:
+        row = rows[str(session.number)]
+        for chapter in session.chapters:
+            assert f"]({chapter}.md)" in row, (session.number, chapter)
+            for nb in guides.lesson_notebooks(chapter):
+                assert f"](../notebooks/{chapter}/{nb.name})**" in row, (session.number, nb.name)
+        assert f"### Session {session.number} at a glance" in text
 
 
 # ---------------------------------------------------------------- agenda rows point at sections

@@ -54,6 +54,7 @@ def test_the_home_page_is_the_readme_with_the_session_navigation(staged):
     captions = re.findall(r"^:caption: (.+)$", index, re.MULTILINE)
     assert captions[0] == "Before the first meeting"
     assert "Session 1: book chapters 1 and 2" in captions
+    assert "Session 2: book chapters 3 and 4" in captions
 
 
 def test_a_site_folder_not_made_by_make_site_is_never_replaced(tmp_path):

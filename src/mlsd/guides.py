@@ -64,8 +64,21 @@ class Session:
     number: int
     chapters: tuple[str, ...]
 
+    @property
+    def run_command(self) -> str:
+        """The command that runs this evening's notebooks, one at a time, for its run times."""
+        return f"mlsd run {' '.join(c.split('-')[0] for c in self.chapters)} --jobs 1"
 
-SESSIONS = (Session(1, ("ch01-overview", "ch02-ml-systems-design")),)
+
+SESSIONS = (
+    Session(1, ("ch01-overview", "ch02-ml-systems-design")),
+    Session(2, ("ch03-data-engineering", "ch04-training-data")),
+)
+
+
+def _run_commands(sessions: tuple[Session, ...]) -> str:
+    """Each session's run command for a message: "`mlsd run chNN chMM --jobs 1` for session N"."""
+    return ", ".join(f"`{s.run_command}` for session {s.number}" for s in sessions)
 
 
 @dataclass(frozen=True)
@@ -125,15 +138,36 @@ def notebook_title(notebook: Path) -> str:
     return notebook.stem
 
 
+#: Title words that say nothing about a notebook; the file's slug names it instead.
+_FUNCTION_WORDS = {"a", "an", "the", "one", "how", "what", "why", "when", "who"}
+
+
+def _slug_word(notebook: Path) -> str:
+    """The first word of the file's slug: "02-batch-vs-stream-features" gives "batch"."""
+    return re.sub(r"^\d+-", "", notebook.stem).split("-")[0]
+
+
 def short_name(notebook: Path) -> str:
-    """The word the guides use for a notebook: the first word of its title ("Churn", "A/B")."""
-    return notebook_title(notebook).split()[0]
+    """The word the guides use for a notebook: the first word of its title ("Churn", "A/B").
+
+    A title that opens with a function word ("The same feature two ways") or a question ("Row
+    or column?") is named by its file instead ("Batch", "Formats").
+    """
+    title = notebook_title(notebook)
+    first = title.split()[0]
+    if first.lower() in _FUNCTION_WORDS or "?" in title:
+        return _slug_word(notebook).capitalize()
+    return first
 
 
 def _names(notebook: Path) -> set[str]:
     """Every name a guide may use for a notebook: its title's first word or its file's slug."""
-    slug = re.sub(r"^\d+-", "", notebook.stem).split("-")[0]
-    return {_normalise(short_name(notebook)), _normalise(slug)}
+    title_word = notebook_title(notebook).split()[0]
+    return {
+        _normalise(short_name(notebook)),
+        _normalise(title_word),
+        _normalise(_slug_word(notebook)),
+    }
 
 
 def notebook_named(name: str, notebooks: list[Path]) -> Path | None:
@@ -419,10 +453,14 @@ def _clock(minutes: int) -> str:
 
 
 def render_plan(
-    chapter: str, notebooks_root: Path | None = None, chapters_root: Path | None = None
+    chapter: str,
+    notebooks_root: Path | None = None,
+    chapters_root: Path | None = None,
+    *,
+    session: Session | None = None,
 ) -> str:
     """The plan block of one guide, markers included, exactly as ``mlsd guide-times`` writes it."""
-    session = _session_of(chapter)
+    session = session or _session_of(chapter)
     plans = session_plan(session, notebooks_root, chapters_root)
     rows, homework = plans[chapter]
     total = session_total(plans)
@@ -489,8 +527,14 @@ def room_minutes(duration_s: float) -> int:
     return max(1, math.ceil((2 * duration_s + 15) / 60))
 
 
-def times_data(manifest: dict, notebooks: list[Path], manifest_name: str) -> dict:
-    """The numbers a run-time table is written from, checked against what the guide needs."""
+def times_data(
+    manifest: dict, notebooks: list[Path], manifest_name: str, command: str = "make run"
+) -> dict:
+    """The numbers a run-time table is written from, checked against what the guide needs.
+
+    ``command`` is what the error message for a notebook missing from the manifest suggests
+    (the session's :attr:`Session.run_command`).
+    """
     by_path = {n["path"]: n for n in manifest.get("notebooks", [])}
     durations = {}
     for nb in notebooks:
@@ -499,7 +543,7 @@ def times_data(manifest: dict, notebooks: list[Path], manifest_name: str) -> dic
         if entry is None:
             raise ValueError(
                 f"the manifest {manifest_name} has no entry for {key}; run it first, e.g. "
-                "`mlsd run ch01 ch02 --jobs 1`"
+                f"`{command}`"
             )
         if entry.get("status") != "ok" or entry.get("duration_s") is None:
             raise ValueError(f"{key} did not finish in {manifest_name}: {entry.get('status')}")
@@ -587,18 +631,43 @@ def _replace(text: str, name: str, block: str, guide: Path) -> str:
     return BLOCK[name].sub(lambda _: block, text, count=1)
 
 
+def sessions_in_manifest(
+    manifest: dict,
+    sessions: tuple[Session, ...] = SESSIONS,
+    notebooks_root: Path | None = None,
+) -> tuple[list[Session], list[Session]]:
+    """(sessions with at least one notebook in ``manifest``, sessions with none of theirs).
+
+    A run of one evening's notebooks (``mlsd run ch03 ch04 --jobs 1``) rewrites that evening's
+    run-time tables and leaves the other evenings' tables as they were.
+    """
+    ran = {n.get("path") for n in manifest.get("notebooks", [])}
+    covered, absent = [], []
+    for session in sessions:
+        keys = {
+            _relative(nb).as_posix()
+            for chapter in session.chapters
+            for nb in lesson_notebooks(chapter, notebooks_root)
+        }
+        (covered if keys & ran else absent).append(session)
+    return covered, absent
+
+
 def update_guides(
     manifest_path: Path | None,
     *,
     notebooks_root: Path | None = None,
     chapters_root: Path | None = None,
     write: bool = True,
+    sessions: tuple[Session, ...] = SESSIONS,
 ) -> list[Path]:
     """Rewrite every session guide's generated blocks; return the guides whose text changed.
 
-    With ``manifest_path`` None only the plans are rewritten. With ``write`` False nothing is
-    written (the return value says what would change). Every guide is computed before any is
-    written, so a bad input leaves all of them as they were.
+    With ``manifest_path`` None only the plans are rewritten. Otherwise the run-time tables of
+    each session the manifest ran are rewritten (all of that session's notebooks must be in
+    it); a session none of whose notebooks ran keeps its tables. With ``write`` False nothing
+    is written (the return value says what would change). Every guide is computed before any
+    is written, so a bad input leaves all of them as they were.
     """
     manifest = None
     name = ""
@@ -607,8 +676,8 @@ def update_guides(
             from mlsd.outputs import UsageError  # a usage error: exit 2, as for bad input
 
             raise UsageError(
-                f"no run manifest at {manifest_path}: run `make run` (or "
-                "`mlsd run ch01 ch02 --jobs 1`) first, or pass --manifest PATH"
+                f"no run manifest at {manifest_path}: run `make run` (or one evening's notebooks: "
+                f"{_run_commands(sessions)}) first, or pass --manifest PATH"
             )
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -620,15 +689,32 @@ def update_guides(
             name = manifest_path.name
         if name.startswith("runs/latest/"):
             name = f"runs/{manifest_path.resolve().parent.name}/manifest.json"
+    for session in sessions:
+        for chapter in session.chapters:
+            guide = _guide_path(chapter, chapters_root)
+            if not guide.is_file():
+                raise ValueError(
+                    f"session {session.number}'s guide {guide} does not exist: write it (with the "
+                    f"plan and run-time markers) or take {chapter!r} out of mlsd.guides.SESSIONS"
+                )
+    timed: list[Session] = list(sessions)
+    if manifest is not None:
+        timed, _ = sessions_in_manifest(manifest, sessions, notebooks_root)
+        if not timed:
+            raise ValueError(
+                f"the manifest {name} ran none of the sessions' notebooks: run `make run` or "
+                f"{_run_commands(sessions)}"
+            )
     new_texts: dict[Path, str] = {}
-    for session in SESSIONS:
+    for session in sessions:
         for chapter in session.chapters:
             guide = _guide_path(chapter, chapters_root)
             text = guide.read_text(encoding="utf-8")
-            new = _replace(text, "plan", render_plan(chapter, notebooks_root, chapters_root), guide)
-            if manifest is not None:
+            block = render_plan(chapter, notebooks_root, chapters_root, session=session)
+            new = _replace(text, "plan", block, guide)
+            if manifest is not None and session in timed:
                 nbs = [_relative(p) for p in lesson_notebooks(chapter, notebooks_root)]
-                data = times_data(manifest, nbs, name)
+                data = times_data(manifest, nbs, name, session.run_command)
                 new = _replace(new, "run-times", render_times(data), guide)
             if new != text:
                 new_texts[guide] = new
@@ -683,4 +769,11 @@ def main(args: argparse.Namespace) -> int:
         print(f"{verb}: {shown}")
     if not changed:
         print("guides up to date")
+    if manifest is not None:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        for session in sessions_in_manifest(data, SESSIONS, root)[1]:
+            print(
+                f"kept: session {session.number}'s run times (none of its notebooks ran in this "
+                f"manifest; `{session.run_command}` then `{COMMAND}` updates them)"
+            )
     return 1 if (args.check and changed) else 0

@@ -251,7 +251,9 @@ def render(session: Session, mathjax_url: str) -> str:
             else f"<div class='where'>{inline(f.notebook)}: {inline(f.section)}</div>"
         )
         blocks.append(f"<div class='formula'>\\[{html.escape(f.tex, quote=False)}\\]{where}</div>")
-    formulas = "\n".join(blocks)
+    formulas = (
+        "<h2>Formulas</h2>\n" + "\n".join(blocks) if blocks else ""
+    )  # an evening whose notebooks display no formula gets no empty heading
     exercises = "\n".join(
         f"<li>{inline(prompt)} <code>{html.escape(qid)}</code></li>"
         for qid, prompt in session.exercises
@@ -278,7 +280,6 @@ MathJax.Hub.Config({{
 <div class="columns">
 <h2>Key ideas, with the book's numbers</h2>
 <ul>{ideas}</ul>
-<h2>Formulas</h2>
 {formulas}
 <h2>Exercises (in the notebooks, checked by <code>q.check(...)</code>)</h2>
 <ol>{exercises}</ol>
