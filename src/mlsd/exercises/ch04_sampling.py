@@ -65,7 +65,7 @@ WEIGHTED_RATE = register(
                 "You weighted each respondent by their response probability; the weight is "
                 "its inverse, 1 / p: the customers least likely to answer stand for the most.",
                 lambda *, churned, response_prob: float(
-                    np.average(*_arrays(churned, response_prob))
+                    np.average(_arrays(churned, response_prob)[0], weights=response_prob)
                 ),
             ),
             Mistake(
