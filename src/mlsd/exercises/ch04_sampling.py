@@ -117,25 +117,23 @@ NEYMAN = register(
     Question(
         qid=f"{KEY}.neyman_allocation",
         prompt=(
-            "The strata of section 2 have `stratum_customers` customers and churn rates "
-            "`stratum_rates`. With Neyman allocation, how many of the `sample_size` "
-            "interviews go to the riskiest stratum (index `riskiest`)? Neyman allocation "
-            "gives stratum h a share of the sample proportional to N_h · S_h, its number "
-            "of customers times the standard deviation of churn in it, "
-            "S_h = sqrt(p_h (1 - p_h)). Store the number, unrounded, in `n_riskiest`."
+            "The strata of section 2 have `sizes` customers and churn rates `rates`. "
+            "With Neyman allocation, how many of the `sample_size` interviews go to the "
+            "riskiest stratum (index `riskiest`)? Neyman allocation gives stratum h a share "
+            "of the sample proportional to N_h · S_h, its number of customers times the "
+            "standard deviation of churn in it, S_h = sqrt(p_h (1 - p_h)). Store the "
+            "number, unrounded, in `n_riskiest`."
         ),
         solve=_solve_neyman,
         hints=(
-            "Compute N_h · S_h for every stratum; the riskiest stratum's share of the sample "
-            "is its N_h · S_h over the sum of all of them.",
-            "`s_h = np.sqrt(stratum_rates * (1 - stratum_rates))`, then "
-            "`sample_size * stratum_customers[riskiest] * s_h[riskiest] / "
-            "np.sum(stratum_customers * s_h)`.",
+            "Compute N_h · S_h for every stratum (`s_h` is S_h); the riskiest stratum's share "
+            "of the sample is its N_h · S_h over the sum of all of them.",
+            "With `s_h` (defined in the cell) the answer is "
+            "`sample_size * sizes[riskiest] * s_h[riskiest] / np.sum(sizes * s_h)`.",
         ),
         solution_text=(
             "```python\n"
-            "n_riskiest = sample_size * stratum_customers[riskiest] * s_h[riskiest] / "
-            "np.sum(stratum_customers * s_h)\n"
+            "n_riskiest = sample_size * sizes[riskiest] * s_h[riskiest] / np.sum(sizes * s_h)\n"
             "```"
         ),
         rtol=0.02,
