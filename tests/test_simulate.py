@@ -570,3 +570,86 @@ def test_make_events_refuses_bad_arguments_by_name(call, argument):
     """Each invalid argument of make_events raises ValueError naming it."""
     with pytest.raises(ValueError, match=f"`{argument}`"):
         call()
+
+
+# ----------------------------------------------------------------------------- survey sample
+# Tests for make_survey and survey_response_prob (chapter 4, sampling notebook).
+
+
+def _engagement_index_by_hand(customers):
+    """The documented engagement index, recomputed with scipy.stats.zscore and scipy's logit."""
+    usage = (
+        stats.zscore(np.log1p(customers["watch_hours_30d"].to_numpy(float)))
+        + stats.zscore(customers["watch_trend"].clip(-1, 1).to_numpy(float))
+        + stats.zscore(customers["take_rate_30d"].to_numpy(float))
+    )
+    risk = stats.zscore(special.logit(customers["true_churn_prob_30d"].to_numpy(float)))
+    return np.clip(stats.zscore(stats.zscore(usage) - risk), -2.0, 2.0)
+
+
+def test_survey_response_prob_matches_the_documented_model():
+    """The probabilities are sigmoid(a + effect·index) with a found by scipy's brentq."""
+    from scipy import optimize
+
+    customers = simulate.make_customers(3_000, seed=11)
+    index = _engagement_index_by_hand(customers)
+    a = optimize.brentq(lambda a: special.expit(a + 1.3 * index).mean() - 0.15, -40, 40)
+    p = simulate.survey_response_prob(customers, response_rate=0.15, engagement_effect=1.3)
+    np.testing.assert_allclose(p, special.expit(a + 1.3 * index), rtol=1e-9, atol=1e-12)
+    assert p.mean() == pytest.approx(0.15, abs=1e-9)
+
+
+def test_survey_without_engagement_effect_is_a_simple_random_sample():
+    """With engagement_effect 0 every customer answers with the same probability."""
+    customers = simulate.make_customers(1_000, seed=2)
+    p = simulate.survey_response_prob(customers, response_rate=0.3, engagement_effect=0.0)
+    np.testing.assert_allclose(p, 0.3)
+
+
+def test_survey_is_reproducible_and_keeps_customer_rows():
+    """The same seed gives the same respondents, each a row of the customers plus its p."""
+    customers = simulate.make_customers(4_000, seed=5)
+    a = simulate.make_survey(customers, seed=9)
+    b = simulate.make_survey(customers, seed=9)
+    pd.testing.assert_frame_equal(a, b)
+    assert list(a.columns) == [*customers.columns, "true_response_prob"]
+    pd.testing.assert_frame_equal(a[customers.columns], customers.loc[a.index])
+    p = simulate.survey_response_prob(customers)
+    np.testing.assert_allclose(a["true_response_prob"], p[a.index.to_numpy()])
+    truth = a.attrs["truth"]
+    assert truth["n_responded"] == len(a) and truth["n_invited"] == 4_000
+    assert truth["churn_rate_30d"] == customers["churned_30d"].mean()
+
+
+def test_survey_response_count_and_bias_match_the_recorded_probabilities():
+    """Respondents number sum(p) within 4 binomial SDs; they churn less than the base."""
+    customers = simulate.make_customers(20_000, seed=3)
+    survey = simulate.make_survey(customers, seed=4, response_rate=0.2)
+    p = simulate.survey_response_prob(customers, response_rate=0.2)
+    assert abs(len(survey) - p.sum()) < 4 * math.sqrt((p * (1 - p)).sum())
+    base = customers["churned_30d"].mean()
+    se = math.sqrt(base * (1 - base) / len(survey))
+    assert survey["churned_30d"].mean() < base - 3 * se
+    # Horvitz-Thompson with the recorded probabilities estimates the base's churn count.
+    ht = (survey["churned_30d"] / survey["true_response_prob"]).sum()
+    var = ((1 - survey["true_response_prob"]) / survey["true_response_prob"] ** 2).sum()
+    assert abs(ht - customers["churned_30d"].sum()) < 4 * math.sqrt(var)
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda c: simulate.make_survey("c", seed=1), "customers"),
+        (lambda c: simulate.make_survey(c[["customer_id"]], seed=1), "customers"),
+        (lambda c: simulate.make_survey(c.iloc[:0], seed=1), "customers"),
+        (lambda c: simulate.make_survey(c, seed=-1), "seed"),
+        (lambda c: simulate.make_survey(c, seed=1, response_rate=1.0), "response_rate"),
+        (lambda c: simulate.make_survey(c, seed=1, engagement_effect=-1), "engagement_effect"),
+        (lambda c: simulate.survey_response_prob(c, response_rate="0.1"), "response_rate"),
+    ],
+)
+def test_survey_bad_arguments_name_the_argument(call, argument):
+    """Each invalid argument of the survey generator raises ValueError naming it."""
+    customers = simulate.make_customers(50, seed=1)
+    with pytest.raises(ValueError, match=f"`{argument}`"):
+        call(customers)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlsd import business, economics, experiments, features, latency, simulate
+from mlsd import business, economics, experiments, features, latency, sampling, simulate
 
 NAN, INF = math.nan, math.inf
 Y = [1, 0, 1, 0, 0]
@@ -59,6 +59,11 @@ RATIOS = {
     "denominators_treatment": [10, 9, 11, 10],
 }
 PEEKING = {"n_experiments": 10, "n_looks": 2, "users_per_look": 10, "seed": 0}
+# Chapter 4 sampling.
+SURVEY = {"customers": CUSTOMERS, "seed": 0}
+RESPONSE = {"customers": CUSTOMERS}
+RESERVOIR = {"stream": range(10), "k": 2, "seed": 0}
+PRIOR = {"y_score": [0.2, 0.7], "train_rate": 0.5, "true_rate": 0.1}
 MEASURE = {"fn": _nothing, "n_repeats": 3, "n_warmup": 0, "max_seconds": 0.5}
 INTERLEAVED = {"fns": {"a": _nothing, "b": _nothing}, "n_rounds": 3, "max_seconds": 0.2}
 PERCENTILE = {"latency_ms": [1.0, 2.0, 3.0, 4.0], "q": 50, "n_resamples": 100}
@@ -295,10 +300,22 @@ CASES = [
         "n_customers",
         ("10", True, 10.0, 0),
     ),
+    # Chapter 4 sampling (make_survey, survey_response_prob; mlsd.sampling's reservoir_sample,
+    # weighted_mean, prior_correction).
+    (simulate.make_survey, SURVEY, "seed", ("0", True, 0.0, -1)),
+    (simulate.make_survey, SURVEY, "response_rate", ("0.1", True, 0.0, 1.0)),
+    (simulate.make_survey, SURVEY, "engagement_effect", ("1", True, -0.1, 6.0)),
+    (simulate.survey_response_prob, RESPONSE, "response_rate", ("0.1", True, 1.0, NAN)),
+    (simulate.survey_response_prob, RESPONSE, "engagement_effect", ("1", True, INF)),
+    (sampling.reservoir_sample, RESERVOIR, "k", ("2", True, 2.0, 0)),
+    (sampling.reservoir_sample, RESERVOIR, "seed", ("0", True, 0.0, -1)),
+    (sampling.prior_correction, PRIOR, "train_rate", ("0.5", True, 0.0, 1.0)),
+    (sampling.prior_correction, PRIOR, "true_rate", ("0.1", True, 1.0, NAN)),
 ]
+CH04_SAMPLING_MODULES = (sampling,)  # chapter 4 sampling: checked for completeness below
 
 #: Public functions checked for completeness (their result types are not).
-MODULES = (business, experiments, features, latency, simulate)
+MODULES = (business, experiments, features, latency, simulate, *CH04_SAMPLING_MODULES)
 EXTRA = (economics.Economics, features.SlidingWindowSum)
 
 

@@ -32,6 +32,7 @@ _SUBMODULES = {
     "student",
     "outputs",
     "lab",
+    "sampling",  # chapter 4: reservoir sampling, importance weighting, prior correction
 }
 
 

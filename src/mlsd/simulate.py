@@ -1413,3 +1413,165 @@ def make_request_trace(
     truth["seed"] = seed
     frame.attrs["truth"] = truth
     return frame
+
+
+# --------------------------------------------------------------------------- survey sample
+# Section added for notebooks/ch04-training-data/01-sampling-and-imbalance.ipynb:
+# survey_response_prob, make_survey (a convenience sample whose inclusion depends on
+# engagement, with the true inclusion probabilities recorded).
+
+__all__ += ["make_survey", "survey_response_prob"]
+
+#: The engagement index is cut at this many standard deviations, so no respondent stands for
+#: more than about a hundred customers at the default response rate.
+SURVEY_ENGAGEMENT_CLIP = 2.0
+
+_SURVEY_NEEDED = (
+    "customer_id",
+    "watch_hours_30d",
+    "watch_trend",
+    "take_rate_30d",
+    "true_churn_prob_30d",
+)
+
+
+def _standardise(values: np.ndarray) -> np.ndarray:
+    sd = float(values.std())
+    return (values - values.mean()) / sd if sd > 0 else np.zeros_like(values)
+
+
+def _check_survey_customers(customers: Any) -> pd.DataFrame:
+    if not isinstance(customers, pd.DataFrame):
+        raise ValueError(
+            f"`customers` must be a DataFrame from make_customers, got {type(customers).__name__}"
+        )
+    missing = sorted(set(_SURVEY_NEEDED) - set(customers.columns))
+    if missing:
+        raise ValueError(
+            f"`customers` lacks the columns {missing}; pass a frame from make_customers"
+        )
+    if len(customers) == 0:
+        raise ValueError("`customers` must have at least one row, got an empty frame")
+    return customers
+
+
+def survey_response_prob(
+    customers: pd.DataFrame, *, response_rate: float = 0.1, engagement_effect: float = 1.0
+) -> np.ndarray:
+    """The true probability that each customer answers a satisfaction survey.
+
+    Engaged customers answer; customers on their way out do not. The engagement index is
+    the standardised sum of two standardised parts: *usage* (log watch hours, the watch
+    trend cut to [-1, 1], and the take-rate, each standardised and summed) and minus the
+    customer's true churn logit (a customer about to cancel ignores the company's e-mail).
+    The index is cut to ±:data:`SURVEY_ENGAGEMENT_CLIP` and the response probability is
+    ``sigmoid(a + engagement_effect * index)``, with the intercept ``a`` solved so that the
+    probabilities average ``response_rate`` over ``customers``.
+
+    Args:
+        customers: a frame from :func:`make_customers` (or a subset of its rows).
+        response_rate: the mean response probability, in (0, 1).
+        engagement_effect: log-odds of answering per standard deviation of engagement, in
+            [0, 5]; 0 gives a simple random sample with ``response_rate``.
+
+    Returns:
+        An array of probabilities in (0, 1), one per row of ``customers``, whose mean is
+        ``response_rate``.
+
+    Raises:
+        ValueError: naming the argument, when ``customers`` lacks a needed column or is empty,
+            or an option is out of its range.
+
+    Example:
+        >>> customers = make_customers(2_000, seed=1)
+        >>> p = survey_response_prob(customers, response_rate=0.2)
+        >>> round(float(p.mean()), 6)
+        0.2
+
+    Taught in: notebooks/ch04-training-data/01-sampling-and-imbalance.ipynb
+    """
+    frame = _check_survey_customers(customers)
+    rate = check_number("response_rate", response_rate, "(0, 1)")
+    effect = check_number("engagement_effect", engagement_effect, "[0, 5]")
+    usage = (
+        _standardise(np.log1p(frame["watch_hours_30d"].to_numpy(float)))
+        + _standardise(np.clip(frame["watch_trend"].to_numpy(float), -1.0, 1.0))
+        + _standardise(frame["take_rate_30d"].to_numpy(float))
+    )
+    p_churn = np.clip(frame["true_churn_prob_30d"].to_numpy(float), 1e-9, 1 - 1e-9)
+    risk = _standardise(np.log(p_churn) - np.log1p(-p_churn))
+    index = np.clip(
+        _standardise(_standardise(usage) - risk), -SURVEY_ENGAGEMENT_CLIP, SURVEY_ENGAGEMENT_CLIP
+    )
+    # Solve sigmoid(a + effect * index).mean() == rate by bisection on a (monotone in a).
+    low, high = -40.0, 40.0
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        if _sigmoid(mid + effect * index).mean() < rate:
+            low = mid
+        else:
+            high = mid
+    return _sigmoid(0.5 * (low + high) + effect * index)
+
+
+def make_survey(
+    customers: pd.DataFrame,
+    *,
+    seed: int,
+    response_rate: float = 0.1,
+    engagement_effect: float = 1.0,
+) -> pd.DataFrame:
+    """Simulate who answers a survey e-mailed to every customer: a convenience sample.
+
+    Each customer answers independently with the probability of
+    :func:`survey_response_prob`: engaged customers answer, customers about to cancel
+    rarely do, so the respondents churn less than the customer base. The true response
+    probabilities are kept, so a notebook can weight each respondent by ``1 / p`` (importance
+    weighting) and compare both estimates with the base's true churn rate.
+
+    Args:
+        customers: a frame from :func:`make_customers` (or a subset of its rows).
+        seed: seed for ``numpy.random.default_rng``.
+        response_rate: the mean response probability, in (0, 1).
+        engagement_effect: log-odds of answering per standard deviation of engagement, in
+            [0, 5]; 0 makes the survey a simple random sample.
+
+    Returns:
+        The respondents: the rows of ``customers`` who answered (in their original order,
+        with the original index), plus ``true_response_prob`` (float). ``attrs["truth"]``
+        holds ``response_rate``, ``engagement_effect``, ``seed``, ``n_invited``,
+        ``n_responded`` and the invited base's ``churn_rate_30d`` (share of ``churned_30d``)
+        and ``mean_true_churn_prob_30d``.
+
+    Raises:
+        ValueError: naming the argument, as :func:`survey_response_prob`, or for a bad seed.
+
+    Example:
+        >>> customers = make_customers(5_000, seed=2)
+        >>> survey = make_survey(customers, seed=3)
+        >>> truth = survey.attrs["truth"]
+        >>> bool(survey["churned_30d"].mean() < truth["churn_rate_30d"])
+        True
+
+    Taught in: notebooks/ch04-training-data/01-sampling-and-imbalance.ipynb
+    """
+    seed = check_int("seed", seed, "[0, inf)")
+    p = survey_response_prob(
+        customers, response_rate=response_rate, engagement_effect=engagement_effect
+    )
+    rng = np.random.default_rng(seed)
+    answered = rng.random(len(customers)) < p
+    survey = customers.loc[answered].copy()
+    survey["true_response_prob"] = p[answered]
+    truth: dict[str, Any] = {
+        "response_rate": float(response_rate),
+        "engagement_effect": float(engagement_effect),
+        "seed": seed,
+        "n_invited": len(customers),
+        "n_responded": int(answered.sum()),
+    }
+    if "churned_30d" in customers.columns:
+        truth["churn_rate_30d"] = float(customers["churned_30d"].mean())
+    truth["mean_true_churn_prob_30d"] = float(customers["true_churn_prob_30d"].mean())
+    survey.attrs["truth"] = truth
+    return survey
