@@ -31,6 +31,7 @@ _SUBMODULES = {
     "student",
     "outputs",
     "lab",
+    "labels",
 }
 
 
