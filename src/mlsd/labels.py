@@ -224,6 +224,8 @@ def dawid_skene(
     smoothing = check_number("smoothing", smoothing, "[0, 100]")
     votes = _label_matrix("labels", labels, k)
     onehot = _indicators(votes, k)
+    n, m = votes.shape
+    flat = onehot.reshape(n, m * k)  # matrix products instead of einsum: several times faster
     counts = onehot.sum(axis=1)
     total = counts.sum(axis=1, keepdims=True)
     posterior = np.where(total > 0, counts / np.maximum(total, 1.0), 1.0 / k)
@@ -231,11 +233,12 @@ def dawid_skene(
     tiny = 1e-300
     for n_iter in range(1, max_iter + 1):  # noqa: B007 (its last value is reported)
         prior = posterior.mean(axis=0)
-        confusion = np.einsum("ik,ijl->jkl", posterior, onehot) + smoothing
+        # confusion[j, k, l] = sum_i posterior[i, k] * onehot[i, j, l]
+        confusion = (posterior.T @ flat).reshape(k, m, k).transpose(1, 0, 2) + smoothing
         confusion /= np.maximum(confusion.sum(axis=2, keepdims=True), tiny)
-        log_joint = np.log(np.maximum(prior, tiny)) + np.einsum(
-            "ijl,jkl->ik", onehot, np.log(np.maximum(confusion, tiny))
-        )
+        # log_joint[i, k] = log prior[k] + sum_j,l onehot[i, j, l] * log confusion[j, k, l]
+        log_conf = np.log(np.maximum(confusion, tiny)).transpose(0, 2, 1).reshape(m * k, k)
+        log_joint = np.log(np.maximum(prior, tiny)) + flat @ log_conf
         log_marginal = logsumexp(log_joint, axis=1)
         posterior = np.exp(log_joint - log_marginal[:, None])
         log_likelihood = float(log_marginal.sum())
@@ -474,14 +477,28 @@ def naive_bayes_proba(
     alpha = check_number("alpha", alpha, "(0, 100]")
     x_train = np.asarray(X_train, dtype=float)
     x = np.asarray(X, dtype=float)
-    y = np.asarray(y_train, dtype=np.int64)
-    onehot = np.eye(k)[y]
+    y = check_1d("y_train", y_train, f"[0, {k - 1}]", min_size=0).astype(np.int64)
+    if x_train.ndim != 2 or x.ndim != 2 or x_train.shape[1] != x.shape[1] or len(y) != len(x_train):
+        raise ValueError(
+            "`X_train` and `X` must be 2-D with the same columns, and `y_train` must have one "
+            f"class per row of `X_train`; got shapes {x_train.shape}, {x.shape} and {y.shape}"
+        )
+    return _nb_proba(x_train, y, x, k, alpha)
+
+
+def _nb_proba(
+    x_train: np.ndarray, y: np.ndarray, x: np.ndarray, k: int, alpha: float = 0.5
+) -> np.ndarray:
+    """:func:`naive_bayes_proba` without the argument checks (the active-learning loop)."""
+    onehot = np.zeros((len(y), k))
+    onehot[np.arange(len(y)), y] = 1.0
     n_k = onehot.sum(axis=0)
     theta = (onehot.T @ x_train + alpha) / (n_k[:, None] + 2.0 * alpha)
     log_present, log_absent = np.log(theta), np.log1p(-theta)
     log_prior = np.log((n_k + 1.0) / (n_k.sum() + k))
-    scores = x @ (log_present - log_absent).T + log_absent.sum(axis=1) + log_prior
-    return np.exp(scores - logsumexp(scores, axis=1, keepdims=True))
+    scores = x @ (log_present - log_absent).T + (log_absent.sum(axis=1) + log_prior)
+    scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return scores / scores.sum(axis=1, keepdims=True)
 
 
 def active_learning_curves(
@@ -588,7 +605,7 @@ def _one_repeat(
         for b in range(n_batches + 1):
             # random sampling needs the model's view of the test items only
             scored = both if strategy == "uncertainty" else both[:n_test]
-            proba = naive_bayes_proba(pool_x[labelled], pool_y[labelled], scored, n_classes=k)
+            proba = _nb_proba(pool_x[labelled], pool_y[labelled], scored, k)
             accuracy[s, b] += np.mean(proba[:n_test].argmax(axis=1) == test_y)
             if b == n_batches:
                 break
