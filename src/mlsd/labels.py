@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import logsumexp
 from threadpoolctl import threadpool_limits
 
 from mlsd.validation import check_1d, check_int, check_number, check_seed
@@ -49,6 +48,14 @@ __all__ = [
 
 #: The vote of a labelling function that abstains, and a missing annotator label.
 ABSTAIN = -1
+
+
+def _log_normalise(log_joint: np.ndarray) -> tuple[np.ndarray, float]:
+    """Posteriors from log joint probabilities, and the summed log marginal likelihood."""
+    top = log_joint.max(axis=1, keepdims=True)
+    joint = np.exp(log_joint - top)
+    marginal = joint.sum(axis=1, keepdims=True)
+    return joint / marginal, float(np.sum(np.log(marginal) + top))
 
 
 def _label_matrix(name: str, labels: object, n_classes: int) -> np.ndarray:
@@ -239,9 +246,7 @@ def dawid_skene(
         # log_joint[i, k] = log prior[k] + sum_j,l onehot[i, j, l] * log confusion[j, k, l]
         log_conf = np.log(np.maximum(confusion, tiny)).transpose(0, 2, 1).reshape(m * k, k)
         log_joint = np.log(np.maximum(prior, tiny)) + flat @ log_conf
-        log_marginal = logsumexp(log_joint, axis=1)
-        posterior = np.exp(log_joint - log_marginal[:, None])
-        log_likelihood = float(log_marginal.sum())
+        posterior, log_likelihood = _log_normalise(log_joint)
         if log_likelihood - previous <= tol * abs(log_likelihood):
             converged = True
             break
@@ -346,6 +351,7 @@ def label_model(
             )
         polarity[j] = classes[0]
     fires = (matrix >= 0).astype(float)
+    quiet = 1.0 - fires
     own = np.eye(k)[polarity]  # functions × classes: 1 at each function's class
     counts = fires @ own
     total = counts.sum(axis=1, keepdims=True)
@@ -360,10 +366,8 @@ def label_model(
         )
         log_fire = own * np.log(alpha)[:, None] + (1 - own) * np.log(beta)[:, None]
         log_quiet = own * np.log1p(-alpha)[:, None] + (1 - own) * np.log1p(-beta)[:, None]
-        log_joint = np.log(np.maximum(prior, 1e-300)) + fires @ log_fire + (1 - fires) @ log_quiet
-        log_marginal = logsumexp(log_joint, axis=1)
-        posterior = np.exp(log_joint - log_marginal[:, None])
-        log_likelihood = float(log_marginal.sum())
+        log_joint = np.log(np.maximum(prior, 1e-300)) + fires @ log_fire + quiet @ log_quiet
+        posterior, log_likelihood = _log_normalise(log_joint)
         if log_likelihood - previous <= tol * abs(log_likelihood):
             converged = True
             break
