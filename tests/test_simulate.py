@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -653,3 +654,138 @@ def test_survey_bad_arguments_name_the_argument(call, argument):
     customers = simulate.make_customers(50, seed=1)
     with pytest.raises(ValueError, match=f"`{argument}`"):
         call(customers)
+
+
+# --------------------------------------------------------------------------- cancellation notes
+# make_cancellation_notes: notes from the true reason, annotators with known confusion matrices.
+
+
+@pytest.fixture(scope="module")
+def notes_world():
+    """40,000 customers and their cancellation notes (about 5,600 notes)."""
+    customers = simulate.make_customers(40_000, seed=21)
+    return customers, simulate.make_cancellation_notes(customers, seed=21)
+
+
+def test_notes_one_row_per_cancelling_customer(notes_world):
+    """One note per customer with a churn reason, in the customers' order, with their day."""
+    customers, notes = notes_world
+    leaving = customers[customers["churn_reason"].notna()]
+    assert notes["customer_id"].tolist() == leaving["customer_id"].tolist()
+    assert notes["days_to_churn"].tolist() == leaving["days_to_churn"].tolist()
+    assert notes.attrs["truth"]["true_reason"] == leaving["churn_reason"].tolist()
+    assert list(notes.columns) == [
+        "customer_id", "days_to_churn", "note", "label_careful", "label_hurried", "label_biased",
+    ]  # fmt: skip
+
+
+def test_notes_same_seed_same_frame_other_seed_other_labels():
+    """The same seed gives identical notes and labels; another seed changes them."""
+    customers = simulate.make_customers(3_000, seed=2)
+    a = simulate.make_cancellation_notes(customers, seed=4)
+    b = simulate.make_cancellation_notes(customers, seed=4)
+    c = simulate.make_cancellation_notes(customers, seed=5)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert a.attrs["truth"] == b.attrs["truth"]
+    assert not a["label_hurried"].equals(c["label_hurried"])
+
+
+def test_clear_notes_name_their_reason_and_vague_ones_none(notes_world):
+    """A clear note holds a sentence of its true reason; a vague note holds no reason sentence."""
+    _, notes = notes_world
+    truth = notes.attrs["truth"]
+    # each template as a regex: slots match any text, the first letter either case
+    patterns = {
+        reason: [
+            re.compile(f"(?i:{re.escape(t[0])})" + re.sub(r"\\\{\w+\\\}", ".+?", re.escape(t[1:])))
+            for t in templates
+        ]
+        for reason, templates in simulate.NOTE_SENTENCES.items()
+    }
+    for note, reason, clear in zip(
+        notes["note"], truth["true_reason"], truth["note_is_clear"], strict=True
+    ):
+        found = {r for r, ps in patterns.items() if any(p.search(note) for p in ps)}
+        if clear:
+            assert reason in found, (note, reason)
+        else:
+            assert not found, (note, found)
+
+
+def test_annotators_label_with_their_confusion_matrices(notes_world):
+    """Each annotator's observed label shares per true reason fit their matrix (chi-square)."""
+    _, notes = notes_world
+    truth = notes.attrs["truth"]
+    reasons = truth["reasons"]
+    true = np.array(truth["true_reason"], dtype=object)
+    for name in truth["annotators"]:
+        matrix = np.array(truth["confusion"][name])
+        assert np.allclose(matrix.sum(axis=1), 1.0)
+        labels = notes[f"label_{name}"].to_numpy(dtype=object)
+        for k, reason in enumerate(reasons):
+            rows = labels[true == reason]
+            observed = np.array([np.sum(rows == r) for r in reasons])
+            expected = matrix[k] * len(rows)
+            p = stats.chisquare(observed, expected).pvalue
+            assert p > 1e-4, (name, reason, observed, expected)
+
+
+def test_recorded_accuracy_is_the_diagonal_weighted_by_the_reasons(notes_world):
+    """The truth's accuracy is sum over reasons of share × diagonal, computed here by hand."""
+    _, notes = notes_world
+    truth = notes.attrs["truth"]
+    shares = pd.Series(truth["true_reason"]).value_counts(normalize=True)
+    for name in truth["annotators"]:
+        matrix = truth["confusion"][name]
+        by_hand = sum(shares[r] * matrix[k][k] for k, r in enumerate(truth["reasons"]))
+        assert truth["accuracy"][name] == pytest.approx(by_hand, abs=1e-9)
+        realised = np.mean(notes[f"label_{name}"].to_numpy(dtype=object) == truth["true_reason"])
+        assert realised == pytest.approx(by_hand, abs=0.03)
+
+
+def test_biased_annotator_pulls_toward_price(notes_world):
+    """The biased annotator calls about a third of the other reasons' notes price."""
+    _, notes = notes_world
+    true = np.array(notes.attrs["truth"]["true_reason"], dtype=object)
+    labels = notes["label_biased"].to_numpy(dtype=object)
+    assert np.mean(labels[true != "price"] == "price") == pytest.approx(0.33, abs=0.03)
+    assert np.mean(labels[true == "price"] == "price") == pytest.approx(0.95, abs=0.03)
+
+
+def test_notes_options_change_the_notes():
+    """No clear notes at clear_share=0, an opening on every note at distractor_share=1."""
+    customers = simulate.make_customers(3_000, seed=8)
+    vague = simulate.make_cancellation_notes(customers, seed=1, clear_share=0.0)
+    assert not any(vague.attrs["truth"]["note_is_clear"])
+    openings = [o for os in simulate.DISTRACTOR_OPENINGS.values() for o in os]
+    framed = simulate.make_cancellation_notes(customers, seed=1, distractor_share=1.0)
+    assert all(any(n.startswith(o) for o in openings) for n in framed["note"])
+    five = simulate.make_cancellation_notes(customers, seed=1, n_annotators=5)
+    assert five.attrs["truth"]["annotators"] == [
+        "careful", "hurried", "biased", "careful_2", "hurried_2",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        ({"n_annotators": 0}, "n_annotators"),
+        ({"n_annotators": 10}, "n_annotators"),
+        ({"n_annotators": 2.0}, "n_annotators"),
+        ({"clear_share": 1.5}, "clear_share"),
+        ({"distractor_share": -0.1}, "distractor_share"),
+        ({"seed": -1}, "seed"),
+    ],
+)
+def test_notes_bad_arguments_name_the_argument(kwargs, argument):
+    """Each invalid option raises ValueError naming it."""
+    customers = simulate.make_customers(200, seed=1)
+    with pytest.raises(ValueError, match=f"`{argument}`"):
+        simulate.make_cancellation_notes(customers, **{"seed": 1, **kwargs})
+
+
+def test_notes_refuse_a_frame_without_reasons():
+    """A frame without the churn reason is refused, naming the missing column."""
+    customers = simulate.make_customers(200, seed=1).drop(columns="churn_reason")
+    with pytest.raises(ValueError, match=r"`customers` lacks the columns \['churn_reason'\]"):
+        simulate.make_cancellation_notes(customers, seed=1)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlsd import business, economics, experiments, features, latency, sampling, simulate
+from mlsd import business, economics, experiments, features, labels, latency, sampling, simulate
 
 NAN, INF = math.nan, math.inf
 Y = [1, 0, 1, 0, 0]
@@ -103,6 +103,24 @@ CONSISTENCY = {**STREAM_SUMS, "batch_fn": lambda events, as_of: EVENTS["watch_ho
 LOOKUPS = {"events": EVENTS, "keys": ["a"], "times": EVENTS["ts"][:1], "window_days": 30.0}
 CUTOFF = {"times": EVENTS["ts"], "every_hours": 24.0, "delay_hours": 2.0}
 ECONOMICS = {"monthly_fee_usd": 10.0, "monthly_churn_rate": 0.05}
+# make_cancellation_notes and mlsd.labels (chapter 4, labels notebook)
+MAKE_NOTES = {"customers": simulate.make_customers(300, seed=0), "seed": 0}
+WINDOW = {"churn_prob_30d": [0.1, 0.2], "window_days": 30}
+VOTES = {"labels": [[0, 1, 1], [1, 1, -1]], "n_classes": 2}
+LF_VOTES = {"votes": [[0, -1], [0, 1], [-1, 1]], "n_classes": 2}
+NB = {"X_train": [[1, 0], [0, 1]], "y_train": [0, 1], "X": [[1, 1]], "n_classes": 2}
+AL_X = np.array([[1, 0], [0, 1]] * 10)
+AL = {
+    "X": AL_X,
+    "y": [0, 1] * 10,
+    "X_test": AL_X,
+    "y_test": [0, 1] * 10,
+    "n_classes": 2,
+    "n_initial": 2,
+    "batch_size": 2,
+    "n_batches": 2,
+    "n_repeats": 1,
+}
 
 # (function, valid kwargs, argument, bad values): text, a bool, a float for a count, out of range
 CASES = [
@@ -311,11 +329,38 @@ CASES = [
     (sampling.reservoir_sample, RESERVOIR, "seed", ("0", True, 0.0, -1)),
     (sampling.prior_correction, PRIOR, "train_rate", ("0.5", True, 0.0, 1.0)),
     (sampling.prior_correction, PRIOR, "true_rate", ("0.1", True, 1.0, NAN)),
+    # make_cancellation_notes and mlsd.labels (chapter 4, labels notebook)
+    (simulate.make_cancellation_notes, MAKE_NOTES, "seed", ("0", True, 0.0, -1)),
+    (simulate.make_cancellation_notes, MAKE_NOTES, "n_annotators", ("3", True, 3.0, 0, 10)),
+    (simulate.make_cancellation_notes, MAKE_NOTES, "clear_share", ("0.8", True, 1.5, NAN)),
+    (simulate.make_cancellation_notes, MAKE_NOTES, "distractor_share", ("0.2", True, -0.1)),
+    (labels.window_miss_share, WINDOW, "window_days", ("30", True, 30.0, 0, 91)),
+    (labels.window_miss_share, WINDOW, "horizon_days", ("90", True, 90.0, 0)),
+    (labels.window_miss_share, WINDOW, "churn_prob_30d", ([0.1, 1.5], [0.1, -0.2])),
+    (labels.majority_vote, VOTES, "n_classes", ("2", True, 2.0, 1)),
+    (labels.majority_vote, VOTES, "seed", ("0", True, 0.0, -1)),
+    (labels.dawid_skene, VOTES, "n_classes", ("2", True, 2.0, 1)),
+    (labels.dawid_skene, VOTES, "max_iter", ("500", True, 500.0, 0)),
+    (labels.dawid_skene, VOTES, "tol", ("1e-8", True, -1.0, NAN)),
+    (labels.dawid_skene, VOTES, "smoothing", ("0.01", True, -0.1, INF)),
+    (labels.label_model, LF_VOTES, "n_classes", ("2", True, 2.0, 1)),
+    (labels.label_model, LF_VOTES, "max_iter", ("500", True, 500.0, 0)),
+    (labels.label_model, LF_VOTES, "tol", ("1e-8", True, 2.0)),
+    (labels.label_model, LF_VOTES, "smoothing", ("1", True, -1.0)),
+    (labels.lf_summary, LF_VOTES, "n_classes", ("2", True, 2.0, 1)),
+    (labels.naive_bayes_proba, NB, "n_classes", ("2", True, 2.0, 1)),
+    (labels.naive_bayes_proba, NB, "alpha", ("0.5", True, 0.0, INF)),
+    (labels.active_learning_curves, AL, "n_classes", ("2", True, 2.0, 1)),
+    (labels.active_learning_curves, AL, "n_initial", ("2", True, 2.0, 0)),
+    (labels.active_learning_curves, AL, "batch_size", ("2", True, 2.0, 0)),
+    (labels.active_learning_curves, AL, "n_batches", ("2", True, 2.0, -1)),
+    (labels.active_learning_curves, AL, "n_repeats", ("1", True, 1.0, 0)),
+    (labels.active_learning_curves, AL, "seed", ("0", True, 0.0, -1)),
 ]
 CH04_SAMPLING_MODULES = (sampling,)  # chapter 4 sampling: checked for completeness below
 
 #: Public functions checked for completeness (their result types are not).
-MODULES = (business, experiments, features, latency, simulate, *CH04_SAMPLING_MODULES)
+MODULES = (business, experiments, features, labels, latency, simulate, *CH04_SAMPLING_MODULES)
 EXTRA = (economics.Economics, features.SlidingWindowSum)
 
 

@@ -33,6 +33,7 @@ _SUBMODULES = {
     "outputs",
     "lab",
     "sampling",  # chapter 4: reservoir sampling, importance weighting, prior correction
+    "labels",
 }
 
 

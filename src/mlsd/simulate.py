@@ -86,6 +86,7 @@ from mlsd.validation import check_1d, check_bool, check_int, check_number
 __all__ = [
     "ACTIVITY_COLUMNS",
     "CHURN_MODEL",
+    "CHURN_REASONS",
     "CUSTOMER_COLUMNS",
     "CUSTOMER_SCHEMA",
     "DEFAULT_TRUE_EFFECT",
@@ -100,6 +101,7 @@ __all__ = [
     "STRING_DTYPE",
     "TRACE_COLUMNS",
     "make_activity",
+    "make_cancellation_notes",
     "make_customers",
     "make_events",
     "make_experiment",
@@ -492,6 +494,269 @@ def make_customers(
         frame[col] = frame[col].astype(STRING_DTYPE)
     frame["signup_date"] = frame["signup_date"].astype("datetime64[ns]")
     return frame[CUSTOMER_COLUMNS]
+
+
+# --------------------------------------------------------------------------- cancellation notes
+# make_cancellation_notes: exit notes of cancelling customers and their annotators' labels.
+
+#: The churn reasons of :func:`make_customers`, in the order of every confusion matrix.
+CHURN_REASONS = ("price", "content", "technical", "payment_failure")
+
+#: Sentences a cancelling customer writes, by reason: each clearly names its reason. Slots:
+#: ``{fee}`` (monthly fee in USD), ``{device}``, ``{payment}`` (payment method, in words).
+NOTE_SENTENCES: dict[str, tuple[str, ...]] = {
+    "price": (
+        "Paying USD {fee} a month is too expensive for us.",
+        "The price went up again and I can't justify it.",
+        "Too expensive now, cheaper options exist.",
+        "Cutting costs, the subscription price is too high.",
+        "Not worth the money anymore.",
+    ),
+    "content": (
+        "Nothing left to watch.",
+        "Finished the show I subscribed for.",
+        "The catalogue has nothing new for me.",
+        "Recommendations never find anything I want to watch.",
+        "The series I liked was removed.",
+    ),
+    "technical": (
+        "The app on my {device} keeps crashing.",
+        "Constant buffering on my {device}.",
+        "Could not log in for a week, support did not help.",
+        "Playback errors every evening.",
+        "The {device} app freezes during every episode.",
+    ),
+    "payment_failure": (
+        "My {payment} payment was declined.",
+        "Card expired and the billing did not go through.",
+        "Billing problem, the payment failed twice.",
+        "Payment did not go through and the account was paused.",
+        "Changed banks and the {payment} payment bounced.",
+    ),
+}
+
+#: Openings that mention another reason only to set it aside ("The price is fine, but ..."):
+#: a keyword rule that fires on them is wrong.
+DISTRACTOR_OPENINGS: dict[str, tuple[str, ...]] = {
+    "price": ("The price is fine, but", "Happy with the price, but"),
+    "content": ("I liked the shows, but", "Good catalogue, but"),
+    "technical": ("The app works fine, but", "Streaming quality is good, but"),
+    "payment_failure": ("Billing was never a problem, but", "My card works fine, but"),
+}
+
+#: Sentences that name no reason: a note made only of these is ambiguous.
+VAGUE_SENTENCES: tuple[str, ...] = (
+    "Cancelling for now.",
+    "Might come back later.",
+    "Just don't use it enough.",
+    "Not for me anymore.",
+    "Taking a break.",
+    "Thanks for everything.",
+)
+
+_PAYMENT_WORDS = {
+    "credit_card": "credit card",
+    "paypal": "PayPal",
+    "direct_debit": "direct debit",
+    "app_store": "app store",
+    "gift_card": "gift card",
+}
+
+#: The annotator profiles, cycled when there are more than three annotators: the accuracy on
+#: each reason (the diagonal of the confusion matrix) and where the errors go.
+ANNOTATOR_PROFILES: dict[str, dict[str, Any]] = {
+    # reads every note: right 92 % of the time, errors spread evenly
+    "careful": {"accuracy": 0.92, "pull": None, "pull_share": 0.0},
+    # skims: right 62 % of the time, errors spread evenly
+    "hurried": {"accuracy": 0.62, "pull": None, "pull_share": 0.0},
+    # sees price everywhere: 95 % right on price notes, and a third of the others called price
+    "biased": {"accuracy": 0.95, "pull": "price", "pull_share": 0.33},
+}
+
+
+def _confusion_matrix(profile: Mapping[str, Any]) -> np.ndarray:
+    """Rows: true reason; columns: the annotator's label (rows sum to 1)."""
+    k = len(CHURN_REASONS)
+    acc = profile["accuracy"]
+    if profile["pull"] is None:
+        matrix = np.full((k, k), (1.0 - acc) / (k - 1))
+        np.fill_diagonal(matrix, acc)
+        return matrix
+    pulled = CHURN_REASONS.index(profile["pull"])
+    share = profile["pull_share"]
+    matrix = np.empty((k, k))
+    for i in range(k):
+        if i == pulled:
+            matrix[i] = (1.0 - acc) / (k - 1)
+            matrix[i, i] = acc
+        else:
+            right = 1.0 - share - 0.06  # the rest of the errors, spread over the other two
+            matrix[i] = 0.03
+            matrix[i, i] = right
+            matrix[i, pulled] = share
+    return matrix
+
+
+def make_cancellation_notes(
+    customers: pd.DataFrame,
+    *,
+    seed: int,
+    n_annotators: int = 3,
+    clear_share: float = 0.8,
+    distractor_share: float = 0.2,
+) -> pd.DataFrame:
+    """Simulate the exit notes of customers who cancel, with labels from several annotators.
+
+    One row per customer of ``customers`` who cancels within the 90-day window (those with
+    a ``churn_reason``), in the customers' order. A note is one to three short sentences:
+
+    - with probability ``clear_share`` one sentence from :data:`NOTE_SENTENCES` for the true
+      reason (it names the reason; price notes quote the customer's fee, technical notes
+      the device, payment notes the payment method), otherwise one vague sentence from
+      :data:`VAGUE_SENTENCES` that names no reason;
+    - with probability ``distractor_share`` an opening from :data:`DISTRACTOR_OPENINGS` that
+      mentions another reason only to set it aside ("The price is fine, but nothing left to
+      watch.");
+    - with probability 0.3 a closing vague sentence.
+
+    Each annotator labels every note with one of :data:`CHURN_REASONS`, drawn from their
+    confusion matrix given the **true** reason (rows: true reason, columns: label). Their
+    errors therefore depend only on the true reason, not on the wording: exactly the
+    assumption of the Dawid-Skene model. Annotators follow :data:`ANNOTATOR_PROFILES` in
+    turn: ``careful`` (right 92 % of the time), ``hurried`` (62 %) and ``biased`` (calls a
+    third of the non-price notes "price"); a fourth is ``careful_2``, and so on.
+
+    Args:
+        customers: a frame from :func:`make_customers` (or a subset of its rows).
+        seed: seed for ``numpy.random.default_rng``.
+        n_annotators: annotators who label every note, in [1, 9].
+        clear_share: share of notes whose main sentence names the reason, in [0, 1].
+        distractor_share: share of notes that also mention another reason, in [0, 1].
+
+    Returns:
+        A DataFrame with ``customer_id``, ``days_to_churn`` (the day of the cancellation,
+        1-90), ``note`` (str) and one ``label_<annotator>`` column (str) per annotator.
+        ``frame.attrs["truth"]`` holds ``reasons`` (the class order), ``true_reason`` (one
+        per row), ``note_is_clear`` (one bool per row), ``annotators`` (names),
+        ``confusion`` (name -> matrix as nested lists, rows summing to 1), ``accuracy``
+        (name -> expected accuracy on these notes: the diagonal weighted by the true
+        reasons' shares) and the arguments.
+
+    Raises:
+        ValueError: naming the argument, when ``customers`` lacks a needed column or an
+            option is out of range.
+
+    Example:
+        >>> notes = make_cancellation_notes(make_customers(2_000, seed=1), seed=1)
+        >>> list(notes.columns)
+        ['customer_id', 'days_to_churn', 'note', 'label_careful', 'label_hurried', 'label_biased']
+        >>> notes.attrs["truth"]["confusion"]["careful"][0][0]
+        0.92
+
+    Taught in: notebooks/ch04-training-data/02-labels.ipynb
+    """
+    needed = {
+        "customer_id",
+        "churn_reason",
+        "days_to_churn",
+        "monthly_fee_usd",
+        "device",
+        "payment_method",
+    }
+    if not isinstance(customers, pd.DataFrame):
+        raise ValueError(
+            f"`customers` must be a DataFrame from make_customers, got {type(customers).__name__}"
+        )
+    missing = sorted(needed - set(customers.columns))
+    if missing:
+        raise ValueError(
+            f"`customers` lacks the columns {missing}; pass a frame from make_customers"
+        )
+    seed = check_int("seed", seed, "[0, inf)")
+    n_annotators = check_int("n_annotators", n_annotators, "[1, 9]")
+    clear_share = check_number("clear_share", clear_share, "[0, 1]")
+    distractor_share = check_number("distractor_share", distractor_share, "[0, 1]")
+    reasons_seen = set(customers["churn_reason"].dropna().unique())
+    unknown = sorted(reasons_seen - set(CHURN_REASONS))
+    if unknown:
+        raise ValueError(f"`customers` has churn reasons {unknown}; allowed: {list(CHURN_REASONS)}")
+    rng = np.random.default_rng(seed)
+
+    leaving = customers.loc[customers["churn_reason"].notna()]
+    n = len(leaving)
+    k = len(CHURN_REASONS)
+    true_idx = np.array([CHURN_REASONS.index(r) for r in leaving["churn_reason"]], dtype=np.int64)
+    fee = leaving["monthly_fee_usd"].to_numpy(dtype=float)
+    device = leaving["device"].to_numpy(dtype=object)
+    payment = leaving["payment_method"].to_numpy(dtype=object)
+
+    clear = rng.random(n) < clear_share
+    distract = rng.random(n) < distractor_share
+    closing = rng.random(n) < 0.3
+    other = (true_idx + rng.integers(1, k, n)) % k  # any reason but the true one
+    main_pick = rng.integers(0, 5, n)
+    other_pick = rng.integers(0, 2, n)
+    vague_pick = rng.integers(0, len(VAGUE_SENTENCES), n)
+    closing_pick = rng.integers(0, len(VAGUE_SENTENCES), n)
+
+    notes = []
+    for i in range(n):
+        slots = {
+            "fee": f"{fee[i]:.2f}",
+            "device": str(device[i]),
+            "payment": _PAYMENT_WORDS.get(str(payment[i]), str(payment[i])),
+        }
+        if clear[i]:
+            main = NOTE_SENTENCES[CHURN_REASONS[true_idx[i]]][main_pick[i]].format(**slots)
+        else:
+            main = VAGUE_SENTENCES[vague_pick[i]]
+        if distract[i]:
+            opening = DISTRACTOR_OPENINGS[CHURN_REASONS[other[i]]][other_pick[i]]
+            main = f"{opening} {main[0].lower()}{main[1:]}"
+        parts = [main]
+        if closing[i] and VAGUE_SENTENCES[closing_pick[i]] != main:
+            parts.append(VAGUE_SENTENCES[closing_pick[i]])
+        notes.append(" ".join(parts))
+
+    names, matrices = [], {}
+    profiles = list(ANNOTATOR_PROFILES)
+    for j in range(n_annotators):
+        profile = profiles[j % len(profiles)]
+        name = profile if j < len(profiles) else f"{profile}_{j // len(profiles) + 1}"
+        names.append(name)
+        matrices[name] = _confusion_matrix(ANNOTATOR_PROFILES[profile])
+
+    frame = pd.DataFrame(
+        {
+            "customer_id": leaving["customer_id"].to_numpy(),
+            "days_to_churn": leaving["days_to_churn"].to_numpy().astype(np.int64),
+            "note": notes,
+        }
+    )
+    reasons = np.array(CHURN_REASONS, dtype=object)
+    for name in names:
+        cum = np.cumsum(matrices[name][true_idx], axis=1)
+        label_idx = (rng.random(n)[:, None] > cum).sum(axis=1)
+        frame[f"label_{name}"] = reasons[np.minimum(label_idx, k - 1)]
+    for col in frame.columns.drop("days_to_churn"):
+        frame[col] = frame[col].astype(STRING_DTYPE)
+
+    shares = np.bincount(true_idx, minlength=k) / max(n, 1)
+    frame.attrs["truth"] = {
+        "reasons": list(CHURN_REASONS),
+        "true_reason": [CHURN_REASONS[i] for i in true_idx],
+        "note_is_clear": [bool(c) for c in clear],
+        "annotators": names,
+        "confusion": {name: np.round(m, 10).tolist() for name, m in matrices.items()},
+        "accuracy": {
+            name: round(float(np.dot(shares, np.diag(m))), 10) for name, m in matrices.items()
+        },
+        "seed": seed,
+        "n_annotators": n_annotators,
+        "clear_share": clear_share,
+        "distractor_share": distractor_share,
+    }
+    return frame.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- activity
