@@ -73,7 +73,7 @@ def test_default_run_reports_what_the_log_holds(default_nb, stream_text):
 def test_default_run_flags_the_bugs_and_passes_the_right_job(default_nb, stream_text):
     """The consistency test passes the 30-day job and flags month-to-date and local time."""
     text = stream_text(default_nb)
-    assert "watch_hours_30d: consistent with the stream at all 31 checkpoints" in text
+    assert "watch_hours_30d: consistent with the stream at all 16 checkpoints" in text
     assert "watch_hours_this_month: INCONSISTENT at" in text
     assert "watch_hours_local_time: INCONSISTENT at" in text
     assert "watch_hours_last_7d: consistent with the stream at all 7 checkpoints" in text
