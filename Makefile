@@ -21,9 +21,8 @@ help:  ## list the targets
 # pip puts it on the first `make setup` of this machine (a few seconds, once); pip is the
 # fallback. Bytecode is compiled (PYTHONDONTWRITEBYTECODE=1 would otherwise recompile every
 # import of every process), except the test suites packages ship and the tools no notebook,
-# kernel or test imports (pip, setuptools, virtualenv, pre-commit, and debugpy until someone
-# debugs): together about 40% of site-packages. tests/test_packaging.py checks that every
-# module a run imports was compiled.
+# kernel or test imports (pip, setuptools, virtualenv, pre-commit): together about 40% of
+# site-packages. tests/test_packaging.py checks that every module a run imports was compiled.
 UV_HOME := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mlsd-kit/uv
 FIND_UV := uv=$$(command -v uv || true); \
 	if [ -z "$$uv" ] && [ ! -x "$(UV_HOME)/bin/uv" ]; then \
@@ -32,7 +31,7 @@ FIND_UV := uv=$$(command -v uv || true); \
 			&& { [ -e "$(UV_HOME)" ] || mv "$$tmp" "$(UV_HOME)"; }; rm -rf "$$tmp"; \
 	fi; \
 	if [ -z "$$uv" ] && [ -x "$(UV_HOME)/bin/uv" ]; then uv="$(UV_HOME)/bin/uv"; fi
-NOT_COMPILED := site-packages/(.*/tests?/|(pip|setuptools|virtualenv|pre_commit|debugpy)/)
+NOT_COMPILED := site-packages/(.*/tests?/|(pip|setuptools|virtualenv|pre_commit)/)
 COMPILE := { $(BIN)/python -m compileall -qq -j 0 -x '$(NOT_COMPILED)' \
 	"$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" || true; }
 

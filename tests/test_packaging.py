@@ -117,8 +117,8 @@ def test_the_range_sweep_has_its_target_and_ci_runs_it_after_the_tests():
 
 #: What a lesson kernel, the executor and the `mlsd` command import (the notebooks' own imports).
 RUN_IMPORTS = (
-    "import ipykernel.kernelapp, ipykernel.ipkernel, papermill, nbconvert, matplotlib.pyplot, "
-    "matplotlib_inline.backend_inline, sklearn.ensemble, sklearn.linear_model, "
+    "import ipykernel.kernelapp, ipykernel.ipkernel, ipykernel.debugger, papermill, nbconvert, "
+    "matplotlib.pyplot, matplotlib_inline.backend_inline, sklearn.ensemble, sklearn.linear_model, "
     "sklearn.model_selection, sklearn.metrics, sklearn.inspection, statsmodels.api, scipy.stats, "
     "pyarrow.parquet, imblearn.over_sampling, mlsd.cli, mlsd.simulate, mlsd.exercises"
 )
