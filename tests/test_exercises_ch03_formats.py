@@ -107,7 +107,7 @@ def _restore_by_dtype_map(frame):
 
 def _restore_in_place(frame):
     """A right answer that changes its argument in place and returns it."""
-    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    frame["ts"] = pd.to_datetime(frame["ts"], format="ISO8601", utc=True)
     frame["event"] = pd.Categorical(frame["event"], categories=simulate.EVENT_TYPES)
     frame["session_id"] = frame["session_id"].astype("Int64")
     return frame

@@ -11,6 +11,8 @@ from papermill.exceptions import PapermillExecutionError
 
 NOTEBOOK = "notebooks/ch02-ml-systems-design/01-framing-ml-problems.ipynb"
 
+pytestmark = pytest.mark.notebook
+
 # Another seed, horizon, budget and catalogue; the solution-paste test runs the learner edition
 # with these too.
 OTHER_SEED = {"seed": 7, "horizon_days": 14, "budget_k": 300, "n_titles": 30}

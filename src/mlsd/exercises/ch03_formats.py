@@ -221,14 +221,15 @@ RESTORE_TYPES = register(
         hints=(
             "Compare `events.dtypes` with `from_csv.dtypes` (section 2): three columns "
             "changed type.",
-            "`pd.to_datetime(..., utc=True)`, `pd.Categorical(..., categories=...)` and "
+            "`pd.to_datetime(..., format='ISO8601', utc=True)`, "
+            "`pd.Categorical(..., categories=...)` and "
             "`.astype('Int64')`; work on a copy of `frame`.",
         ),
         solution_text=(
             "```python\n"
             "def restore_types(frame):\n"
             "    out = frame.copy()\n"
-            '    out["ts"] = pd.to_datetime(out["ts"], utc=True)\n'
+            '    out["ts"] = pd.to_datetime(out["ts"], format="ISO8601", utc=True)\n'
             '    out["event"] = pd.Categorical(out["event"], categories=truth["event_types"])\n'
             '    out["session_id"] = out["session_id"].astype("Int64")\n'
             "    return out\n"
@@ -248,7 +249,7 @@ RESTORE_TYPES = register(
             ),
             Mistake(
                 "`ts` is still text as read from the file: parse it with "
-                "`pd.to_datetime(..., utc=True)`.",
+                "`pd.to_datetime(..., format='ISO8601', utc=True)`.",
                 _ts_as_text,
             ),
         ),
