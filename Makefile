@@ -17,21 +17,36 @@ ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-# uv installs the kit in seconds (compiled bytecode, so first imports are fast too). It is taken
-# from PATH (and then makes the venv too), or installed into .venv with pip; pip is the fallback.
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "The kit needs Python >= 3.11; this is " + sys.version.split()[0] + ". Run: make PYTHON=python3.11")'
-	@uv=$$(command -v uv || true); \
-	if [ -n "$$uv" ]; then \
-		test -x $(BIN)/python || $$uv venv --quiet --seed --python $(PYTHON) $(VENV) || exit 1; \
-	else \
-		test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || exit 1; \
-		if test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv; then uv=$(BIN)/uv; fi; \
+# uv installs the kit in seconds. It is taken from PATH, else from the user's cache, where
+# pip puts it on the first `make setup` of this machine (a few seconds, once); pip is the
+# fallback. Bytecode is compiled (PYTHONDONTWRITEBYTECODE=1 would otherwise recompile every
+# import of every process), except the test suites packages ship and the tools no notebook,
+# kernel or test imports (pip, setuptools, virtualenv, pre-commit): together about 40% of
+# site-packages. tests/test_packaging.py checks that every module a run imports was compiled.
+UV_HOME := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mlsd-kit/uv
+FIND_UV := uv=$$(command -v uv || true); \
+	if [ -z "$$uv" ] && [ ! -x "$(UV_HOME)/bin/uv" ]; then \
+		tmp="$(UV_HOME).$$$$"; \
+		$(PYTHON) -m pip install --quiet --disable-pip-version-check --target "$$tmp" uv >/dev/null 2>&1 \
+			&& { [ -e "$(UV_HOME)" ] || mv "$$tmp" "$(UV_HOME)"; }; rm -rf "$$tmp"; \
 	fi; \
-	if [ -n "$$uv" ] && $$uv pip install --quiet --python $(BIN)/python --compile-bytecode -e ".[test,dev]"; then \
+	if [ -z "$$uv" ] && [ -x "$(UV_HOME)/bin/uv" ]; then uv="$(UV_HOME)/bin/uv"; fi
+NOT_COMPILED := site-packages/(.*/tests?/|(pip|setuptools|virtualenv|pre_commit)/)
+COMPILE := { $(BIN)/python -m compileall -qq -j 0 -x '$(NOT_COMPILED)' \
+	"$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" || true; }
+
+$(STAMP): pyproject.toml
+	@py=$$($(PYTHON) -c 'import sys; print(sys.executable) if sys.version_info >= (3, 11) else sys.exit("The kit needs Python >= 3.11; this is " + sys.version.split()[0] + ". Run: make PYTHON=python3.11")') || exit 1; \
+	$(FIND_UV); \
+	if [ -n "$$uv" ]; then \
+		test -x $(BIN)/python || $$uv venv --quiet --seed --python "$$py" $(VENV) || exit 1; \
+	fi; \
+	if [ -n "$$uv" ] && $$uv pip install --quiet --python $(BIN)/python -e ".[test,dev]"; then \
+		$(COMPILE); \
 		echo "installed with $$uv"; \
 	else \
 		echo "uv is not available: installing with pip (slower)"; \
+		test -x $(BIN)/python || "$$py" -m venv $(VENV) || exit 1; \
 		$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,dev]"; \
 	fi
 	@touch $(STAMP)
@@ -44,8 +59,8 @@ run: $(STAMP)  ## execute every notebook into runs/<timestamp>/ (HTML, index.htm
 test: $(STAMP)  ## the whole suite: unit, doctests, each notebook run once (offline), CLI, hygiene, ruff
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
-test-ranges: $(STAMP)  ## every notebook at the low, then the high ends of its parameters' ranges
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -m ranges tests/test_param_ranges.py
+test-ranges: $(STAMP)  ## slower tier: range ends of every notebook, churn on the real data sets
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -m ranges tests
 
 test-lowest:  ## unit tests and data verify with the lowest allowed versions, in .venv-lowest
 	rm -rf $(LOWEST)
@@ -86,7 +101,8 @@ data-verify: $(STAMP)  ## regenerate every shipped dataset and compare byte for 
 	$(BIN)/mlsd data verify
 
 $(VENV)/.installed-%: pyproject.toml $(STAMP)
-	@if test -x $(BIN)/uv; then $(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -e ".[$*]"; \
+	@$(FIND_UV); \
+	if [ -n "$$uv" ]; then $$uv pip install --quiet --python $(BIN)/python -e ".[$*]" && $(COMPILE); \
 	else $(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[$*]"; fi
 	@touch $@
 

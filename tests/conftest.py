@@ -16,11 +16,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-import pytest
-from sandbox import namespace_prefix
+from mlsd.cli import skip_the_iri_grammar
 
-from mlsd import paths
+skip_the_iri_grammar()  # before nbformat imports jsonschema: 2 s less per test process
+
+import nbformat  # noqa: E402
+import pytest  # noqa: E402
+from sandbox import namespace_prefix  # noqa: E402
+
+from mlsd import paths  # noqa: E402
 
 # Fixture notebooks are inputs for CLI tests, not lessons: they are not collected.
 collect_ignore_glob = ["fixtures/*"]
@@ -174,6 +178,8 @@ _EXECUTOR = textwrap.dedent(
     import json, os, sys
     answers = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
+    from mlsd.cli import skip_the_iri_grammar
+    skip_the_iri_grammar()
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
     for line in sys.stdin:
@@ -503,6 +509,13 @@ def _module_notebook(file_scope: str) -> re.Match | None:
     return _NOTEBOOK_ID.fullmatch(found[1]) if found else None
 
 
+@functools.cache
+def _starts_kernels(file_scope: str) -> bool:
+    """Whether a test file is marked `notebook` (it starts kernels or `mlsd` processes)."""
+    path = paths.ROOT / file_scope
+    return path.suffix == ".py" and path.exists() and "pytest.mark.notebook" in path.read_text()
+
+
 @pytest.hookimpl(optionalhook=True)  # pytest without xdist (`-p no:xdist`) has no such hook
 def pytest_xdist_make_scheduler(config, log):
     """With `--dist loadfile`, tests whose id names a notebook share one worker per notebook.
@@ -526,8 +539,14 @@ def pytest_xdist_make_scheduler(config, log):
             return f"notebook:{found[0]}" if found else file_scope
 
         def _assign_work_unit(self, node) -> None:
-            if not self._reordered:  # the notebooks' groups first, the largest first
+            if not self._reordered:
+                # The notebooks' groups first, the largest first; then the files that start
+                # kernels or `mlsd` processes (few tests, many seconds: xdist's order by test
+                # count would leave them to the end, where one worker runs them alone).
                 self._reordered = True
+                slow = [s for s in self.workqueue if _starts_kernels(s)]
+                for scope in reversed(slow):
+                    self.workqueue.move_to_end(scope, last=False)
                 groups = [s for s in self.workqueue if s.startswith("notebook:")]
                 for scope in sorted(groups, key=lambda s: len(self.workqueue[s])):
                     self.workqueue.move_to_end(scope, last=False)

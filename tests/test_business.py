@@ -582,15 +582,29 @@ def test_auc_difference_components_match_pair_counting():
 
 
 def test_auc_difference_interval_agrees_with_a_paired_bootstrap():
-    """The analytic interval's half-width is close to a paired bootstrap's, done with sklearn."""
+    """The analytic interval's half-width is close to a paired bootstrap's, done with sklearn.
+
+    The 400 resamples' AUCs come from the Mann-Whitney rank identity (scipy's average ranks
+    count a tie as one half), all at once; the first resample's pair is checked against
+    sklearn's roc_auc_score, which gives the same numbers one call at a time (3 s here).
+    """
+    from scipy.stats import rankdata
     from sklearn.metrics import roc_auc_score
 
     y, a, b = _two_scores()
     rng = np.random.default_rng(9)
-    diffs = []
-    for _ in range(400):
-        idx = rng.integers(y.size, size=y.size)
-        diffs.append(roc_auc_score(y[idx], a[idx]) - roc_auc_score(y[idx], b[idx]))
+    idx = rng.integers(y.size, size=(400, y.size))
+    labels = y[idx]
+    positives = labels.sum(axis=1)
+    pairs = positives * (y.size - positives)
+
+    def aucs(score):
+        rank_sum = (rankdata(score[idx], axis=1) * labels).sum(axis=1)
+        return (rank_sum - positives * (positives + 1) / 2) / pairs
+
+    diffs = aucs(a) - aucs(b)
+    first = roc_auc_score(labels[0], a[idx[0]]) - roc_auc_score(labels[0], b[idx[0]])
+    assert diffs[0] == pytest.approx(first, abs=1e-12)
     low, high = np.quantile(diffs, [0.025, 0.975])
     result = business.auc_difference_interval(y, a, b)
     assert (result.high - result.low) == pytest.approx(high - low, rel=0.2)

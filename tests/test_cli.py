@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import FIXTURES
 
 pytestmark = pytest.mark.notebook
 
@@ -58,9 +59,9 @@ def outputs_text(notebook: Path) -> str:
     return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
 
 
-def test_list_shows_chapters_parameters_types_and_help(kit):
+def test_list_shows_chapters_parameters_types_and_help(cli):
     """`mlsd list` groups notebooks by chapter and prints each parameter's type/default/help."""
-    result = mlsd(kit, "list")
+    result = cli("list")
     assert result.returncode == 0, result.stderr
     assert "ch90-fixture" in result.stdout
     assert "notebooks/ch90-fixture/01-echo.ipynb" in result.stdout
@@ -68,32 +69,66 @@ def test_list_shows_chapters_parameters_types_and_help(kit):
     assert "fail : bool  = True  # raise in the third cell" in result.stdout
 
 
-def test_run_injects_overrides_writes_run_folder_and_leaves_sources_alone(kit):
-    """Overrides reach the notebook, the run folder is complete, and sources are untouched."""
+OVERRIDES = ("-p", "name", "Ada", "-p", "seed", "7", "-p", "verbose", "true", "-p", "rate", "2.5")
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory) -> dict:
+    """Two `mlsd run` processes started at the same moment on one throw-away kit.
+
+    The first sets a parameter of each type and writes HTML, with a user-level `python3`
+    kernelspec pointing to a Python that does not exist, user folders first
+    (JUPYTER_PREFER_ENV_PATH=0, as outside a venv: conda base, system Python). The second
+    greets "second". Three tests read these two runs (two kernel starts instead of four).
+    """
+    kit = tmp_path_factory.mktemp("kit")
+    shutil.copytree(FIXTURES / "notebooks", kit / "notebooks")
+    userdata = tmp_path_factory.mktemp("userdata")
+    spec = userdata / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    bogus = {
+        "argv": ["/nonexistent/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Some other Python",
+        "language": "python",
+    }
+    (spec / "kernel.json").write_text(json.dumps(bogus))
+    env = {**os.environ, "MLSD_HOME": str(kit)}
+    hijack = {"JUPYTER_DATA_DIR": str(userdata), "JUPYTER_PREFER_ENV_PATH": "0"}
     before = tree_digest(kit / "notebooks")
-    result = mlsd(
-        kit,
-        "run",
-        "01-echo",
-        "-p",
-        "name",
-        "Ada",
-        "-p",
-        "seed",
-        "7",
-        "-p",
-        "verbose",
-        "true",
-        "-p",
-        "rate",
-        "2.5",
-        "--no-progress",
-    )
+    cmd = [sys.executable, "-m", "mlsd.cli", "run", "01-echo", "--no-progress"]
+    procs = [
+        subprocess.Popen(
+            args, env=run_env, cwd=kit, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for args, run_env in (
+            ([*cmd, *OVERRIDES], env | hijack),
+            ([*cmd, "--no-html", "-p", "name", "second"], env),
+        )
+    ]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        results.append(subprocess.CompletedProcess(proc.args, proc.returncode, out, err))
+    return {"kit": kit, "before": before, "overrides": results[0], "second": results[1]}
+
+
+def run_of(kit: Path, name: str) -> Path:
+    """The run folder whose 01-echo greeted ``name``."""
+    (found,) = [
+        f for f in runs(kit) if f"name={name} " in outputs_text(f / "ch90-fixture/01-echo.ipynb")
+    ]
+    return found
+
+
+def test_run_injects_overrides_writes_run_folder_and_leaves_sources_alone(two_runs):
+    """Overrides reach the notebook, the run folder is complete, and sources are untouched."""
+    kit, result = two_runs["kit"], two_runs["overrides"]
     assert result.returncode == 0, result.stderr
     assert "[IPKernelApp]" not in result.stderr  # no kernel notices on the user's terminal
-    assert tree_digest(kit / "notebooks") == before
-    (run,) = runs(kit)
-    assert (kit / "runs" / "latest").resolve() == run.resolve()
+    assert tree_digest(kit / "notebooks") == two_runs["before"]
+    run = run_of(kit, "Ada")
+    # runs/latest names the run that finished last (the failing-notebook test pins it alone)
+    assert (kit / "runs" / "latest").resolve() in {f.resolve() for f in runs(kit)}
     executed = run / "ch90-fixture" / "01-echo.ipynb"
     assert "ECHO seed=7 name=Ada rate=2.5 verbose=True" in outputs_text(executed)
     assert (run / "ch90-fixture" / "01-echo.html").stat().st_size > 1000
@@ -130,9 +165,13 @@ def test_run_injects_overrides_writes_run_folder_and_leaves_sources_alone(kit):
         (["run", "--jobs", "0"], "`--jobs` must be at least 1, got 0"),
     ],
 )
-def test_bad_input_is_refused_with_one_message_before_running(kit, args, expected):
-    """Each bad request gets exit 2, one line naming the culprit, no traceback and no run folder."""
-    result = mlsd(kit, *args)
+def test_bad_input_is_refused_with_one_message_before_running(kit, cli, args, expected):
+    """Each bad request gets exit 2, one line naming the culprit, no traceback and no run folder.
+
+    In this process (refused before any notebook runs, so no kernel is needed); the next test
+    checks the same through the installed `mlsd` command's exit status and stderr.
+    """
+    result = cli(*args)
     assert result.returncode == 2
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
@@ -140,24 +179,36 @@ def test_bad_input_is_refused_with_one_message_before_running(kit, args, expecte
     assert runs(kit) == []
 
 
-def test_unknown_parameter_message_lists_the_notebooks_parameters(kit):
+def test_the_mlsd_command_refuses_bad_input_with_status_2_and_one_line(kit):
+    """The `mlsd` command itself (a process of its own) exits 2 with one line on stderr."""
+    result = mlsd(kit, "run", "01-echo", "-p", "seed", "abc")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "mlsd: error: parameter `seed` of notebooks/ch90-fixture/01-echo.ipynb is int, got 'abc'\n"
+    )
+    assert result.stdout == "" and runs(kit) == []
+
+
+def test_unknown_parameter_message_lists_the_notebooks_parameters(cli):
     """The refusal of an unknown parameter lists what the notebook accepts."""
-    result = mlsd(kit, "run", "01-echo", "-p", "nmae", "x")
+    result = cli("run", "01-echo", "-p", "nmae", "x")
     assert "seed, name, rate, verbose" in result.stderr
 
 
-def test_debug_shows_the_traceback(kit):
+def test_debug_shows_the_traceback(cli):
     """`--debug` re-raises so a developer sees where a refusal came from."""
-    result = mlsd(kit, "--debug", "run", "01-echo", "-p", "seed", "abc")
-    assert result.returncode != 0 and "Traceback" in result.stderr
+    from mlsd.outputs import UsageError
+
+    with pytest.raises(UsageError, match="is int, got 'abc'"):
+        cli("--debug", "run", "01-echo", "-p", "seed", "abc")
 
 
-def test_out_folder_that_is_not_empty_is_refused(kit):
+def test_out_folder_that_is_not_empty_is_refused(kit, cli):
     """A run never writes into a folder that already holds something."""
     used = kit / "used"
     used.mkdir()
     (used / "keep.txt").write_text("earlier results")
-    result = mlsd(kit, "run", "01-echo", "--out", str(used))
+    result = cli("run", "01-echo", "--out", str(used))
     assert result.returncode == 2 and "not empty" in result.stderr
     assert [p.name for p in used.iterdir()] == ["keep.txt"]
 
@@ -172,6 +223,7 @@ def test_failing_notebook_exits_nonzero_and_manifest_names_the_cell(kit):
         in result.stderr
     )
     (run,) = runs(kit)
+    assert (kit / "runs" / "latest").resolve() == run.resolve()  # failed runs are the latest too
     manifest = json.loads((run / "manifest.json").read_text())
     by_path = {e["path"]: e for e in manifest["notebooks"]}
     assert by_path["notebooks/ch90-fixture/01-echo.ipynb"]["status"] == "ok"
@@ -183,56 +235,27 @@ def test_failing_notebook_exits_nonzero_and_manifest_names_the_cell(kit):
     assert tree_digest(kit / "notebooks") == before
 
 
-def test_two_runs_started_together_get_separate_folders(kit):
+def test_two_runs_started_together_get_separate_folders(two_runs):
     """Runs started at the same moment never share or overwrite a run folder."""
-    env = {**os.environ, "MLSD_HOME": str(kit)}
-    cmd = [sys.executable, "-m", "mlsd.cli", "run", "01-echo", "--no-progress", "--no-html"]
-    procs = [
-        subprocess.Popen(
-            [*cmd, "-p", "name", who],
-            env=env,
-            cwd=kit,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for who in ("first", "second")
-    ]
-    for proc in procs:
-        proc.communicate(timeout=300)
-        assert proc.returncode == 0
+    kit = two_runs["kit"]
+    for result in (two_runs["overrides"], two_runs["second"]):
+        assert result.returncode == 0, result.stderr
     folders = runs(kit)
     assert len(folders) == 2
-    names = sorted(outputs_text(f / "ch90-fixture" / "01-echo.ipynb") for f in folders)
-    assert "name=first" in names[0] and "name=second" in names[1]
+    texts = [outputs_text(f / "ch90-fixture" / "01-echo.ipynb") for f in folders]
+    assert sorted(("name=Ada " in t, "name=second " in t) for t in texts) == [
+        (False, True),
+        (True, False),
+    ]
 
 
-def test_run_uses_this_environments_kernel_even_if_the_user_has_another_python3(kit, tmp_path):
+def test_run_uses_this_environments_kernel_even_if_the_user_has_another_python3(two_runs):
     """A user-level `python3` kernelspec pointing elsewhere does not hijack `mlsd run`."""
-    spec = tmp_path / "userdata" / "kernels" / "python3"
-    spec.mkdir(parents=True)
-    bogus = {
-        "argv": ["/nonexistent/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Some other Python",
-        "language": "python",
-    }
-    (spec / "kernel.json").write_text(json.dumps(bogus))
-    # JUPYTER_PREFER_ENV_PATH=0: user folders first, as outside a venv (conda base, system Python).
-    env = {
-        **os.environ,
-        "MLSD_HOME": str(kit),
-        "JUPYTER_DATA_DIR": str(tmp_path / "userdata"),
-        "JUPYTER_PREFER_ENV_PATH": "0",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "mlsd.cli", "run", "01-echo", "--no-progress", "--no-html"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=kit,
-        timeout=300,
-    )
+    result = two_runs["overrides"]  # run with that kernelspec and user folders first
     assert result.returncode == 0, result.stderr
+    assert "ECHO seed=7 name=Ada" in outputs_text(
+        run_of(two_runs["kit"], "Ada") / "ch90-fixture/01-echo.ipynb"
+    )
 
 
 @pytest.fixture

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -200,3 +203,25 @@ def test_the_contributing_example_runs_and_is_marked_correct():
     feedback = eval(rest, namespace)
     assert feedback.correct, feedback
     assert namespace["q1"].label == "q1"
+
+
+def test_every_question_lives_in_the_module_its_id_names():
+    """Each id's prefix names its module (ch01-churn.x in ch01_churn): `get` loads one module."""
+    for qid, question in exercises.all_questions().items():
+        owners = [
+            name
+            for name, module in sys.modules.items()
+            if name.startswith("mlsd.exercises.")
+            and any(value is question for value in vars(module).values())
+        ]
+        assert owners == [f"mlsd.exercises.{qid.partition('.')[0].replace('-', '_')}"], qid
+
+
+def test_get_imports_only_the_questions_own_module():
+    """A notebook's first `exercises.get` imports that chapter's checkers and no other chapter's."""
+    code = (
+        "import sys; from mlsd import exercises; exercises.get('ch01-churn.churn_point_value'); "
+        "print(sorted(m for m in sys.modules if m.startswith('mlsd.exercises.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['mlsd.exercises.ch01_churn']"

@@ -41,6 +41,7 @@ def test_default_run_uses_the_simulated_truth(default_nb, stream_text):
     assert "Skipped: this section needs" not in out
 
 
+@pytest.mark.ranges
 @pytest.mark.shared_data
 @pytest.mark.parametrize(
     ("fixture", "target", "file_name", "relative"),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import tomllib
 
+import pytest
 from packaging.requirements import Requirement
 
 from mlsd import paths
@@ -86,10 +90,18 @@ def test_pre_commit_ruff_is_the_ruff_the_dev_extra_pins():
 
 
 def test_setup_uses_uv_with_compiled_bytecode_and_falls_back_to_pip():
-    """`make setup` installs with uv (compiled bytecode) when it can, else with pip."""
+    """`make setup` installs with uv, then compiles all but packages' tests, else uses pip."""
     makefile = (paths.ROOT / "Makefile").read_text()
     recipe = re.search(r"^\$\(STAMP\):.*\n((?:\t.*\n)+)", makefile, re.M)[1]
-    assert "uv pip install" in recipe and "--compile-bytecode" in recipe
+    assert "$(FIND_UV)" in recipe and "uv pip install" in recipe and "$(COMPILE)" in recipe
+    compile_line = re.search(r"^COMPILE := (.*\n(?:\t.*\n)*)", makefile, re.M)[1]
+    assert "-m compileall" in compile_line and "-x '$(NOT_COMPILED)'" in compile_line
+    exclude = re.compile(re.search(r"^NOT_COMPILED := (.*)$", makefile, re.M)[1])
+    assert exclude.search("/v/lib/python3.11/site-packages/pandas/tests/frame/test_api.py")
+    assert exclude.search("/v/lib/python3.11/site-packages/pip/_internal/main.py")
+    assert not exclude.search(
+        "/home/me/tests/kit/.venv/lib/python3.11/site-packages/pandas/io/common.py"
+    )
     assert "-m pip install --quiet --disable-pip-version-check -e" in recipe
 
 
@@ -101,3 +113,31 @@ def test_the_range_sweep_has_its_target_and_ci_runs_it_after_the_tests():
     assert "not ranges" in project["tool"]["pytest"]["ini_options"]["addopts"]
     ci = (paths.ROOT / ".ci" / "run").read_text()
     assert ci.index("make test\n") < ci.index("make test-ranges")
+
+
+#: What a lesson kernel, the executor and the `mlsd` command import (the notebooks' own imports).
+RUN_IMPORTS = (
+    "import ipykernel.kernelapp, ipykernel.ipkernel, ipykernel.debugger, papermill, nbconvert, "
+    "matplotlib.pyplot, matplotlib_inline.backend_inline, sklearn.ensemble, sklearn.linear_model, "
+    "sklearn.model_selection, sklearn.metrics, sklearn.inspection, statsmodels.api, scipy.stats, "
+    "pyarrow.parquet, imblearn.over_sampling, mlsd.cli, mlsd.simulate, mlsd.exercises"
+)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("PYTHONDONTWRITEBYTECODE") or sys.prefix == sys.base_prefix,
+    reason="only meaningful in a venv made by `make setup` where imports write no bytecode",
+)
+def test_everything_a_run_imports_was_compiled_at_set_up():
+    """Each module a kernel, the executor and `mlsd` import from site-packages has its bytecode."""
+    code = (
+        f"{RUN_IMPORTS}\nimport importlib.util, os, sys, sysconfig\n"
+        "site = sysconfig.get_path('purelib')\n"
+        "for m in list(sys.modules.values()):\n"
+        "    f = getattr(m, '__file__', None) or ''\n"
+        "    if f.startswith(site) and f.endswith('.py'):\n"
+        "        print('' if os.path.exists(importlib.util.cache_from_source(f)) else f)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    missing = sorted({line for line in out.stdout.splitlines() if line})
+    assert not missing, f"{len(missing)} imported modules have no bytecode, e.g. {missing[:5]}"

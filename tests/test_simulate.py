@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -388,3 +390,402 @@ def test_bad_arguments_raise_value_error_naming_the_argument(call, argument):
     """Each invalid argument raises ValueError whose message names that argument."""
     with pytest.raises(ValueError, match=f"`{argument}`" if "[" not in argument else "take_rate"):
         call()
+
+
+# --------------------------------------------------------------------------- make_events
+
+
+def _window_aggregates(events: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+    """The snapshot's 30-day columns recomputed from the events with plain pandas."""
+    as_of = pd.Timestamp(simulate.SNAPSHOT_DATE, tz="UTC")
+    window = events[(events["ts"] > as_of - pd.Timedelta(days=30)) & (events["ts"] <= as_of)]
+    counts = pd.crosstab(window["customer_id"], window["event"].astype(str))
+    hours = window.groupby("customer_id")["watch_hours"].sum()
+    out = pd.DataFrame(index=pd.Index(customers["customer_id"], name="customer_id"))
+    for col, kind in (
+        ("sessions_30d", "session"),
+        ("recs_shown_30d", "impression"),
+        ("quality_plays_30d", "click"),
+    ):
+        out[col] = counts[kind].reindex(out.index, fill_value=0).to_numpy()
+    out["watch_hours_30d"] = hours.reindex(out.index, fill_value=0.0).round(1).to_numpy()
+    shown = out["recs_shown_30d"].to_numpy()
+    plays = out["quality_plays_30d"].to_numpy()
+    out["take_rate_30d"] = [
+        round(q / r, 4) if r else 0.0 for q, r in zip(plays, shown, strict=True)
+    ]
+    return out
+
+
+@pytest.mark.parametrize("source", ["shipped", "fresh"])
+def test_events_reproduce_the_snapshot_30d_columns(source):
+    """Per customer, the last 30 days of events give the snapshot's 30-day columns exactly."""
+    if source == "shipped":
+        from mlsd import datasets
+
+        customers = datasets.load_customers().iloc[:1_500]
+    else:
+        customers = simulate.make_customers(1_500, seed=77)
+    events = simulate.make_events(customers, seed=5)
+    got = _window_aggregates(events, customers)
+    snap = customers.set_index("customer_id")
+    for col in ("sessions_30d", "recs_shown_30d", "quality_plays_30d", "take_rate_30d"):
+        np.testing.assert_array_equal(got[col].to_numpy(), snap[col].to_numpy(), err_msg=col)
+    np.testing.assert_array_equal(
+        got["watch_hours_30d"].to_numpy(), snap["watch_hours_30d"].to_numpy()
+    )
+
+
+def test_events_have_the_documented_columns_dtypes_and_truth():
+    """Columns, dtypes, time order, the window and the truth keys are as documented."""
+    customers = simulate.make_customers(300, seed=8)
+    events = simulate.make_events(customers, seed=8, history_days=45)
+    assert list(events.columns) == [
+        "customer_id", "ts", "event", "session_id", "watch_hours", "play_delay_s",
+    ]  # fmt: skip
+    assert isinstance(events["ts"].dtype, pd.DatetimeTZDtype)
+    assert str(events["ts"].dt.tz) == "UTC"
+    assert list(events["event"].cat.categories) == [
+        "session", "impression", "click", "play", "cancel_page",
+    ]  # fmt: skip
+    assert str(events["session_id"].dtype) == "Int64"
+    assert pd.api.types.is_string_dtype(events["customer_id"])
+    assert events["ts"].is_monotonic_increasing
+    truth = events.attrs["truth"]
+    assert set(truth) >= {
+        "as_of", "window_days", "history_days", "start", "event_types", "utc_offset_hours",
+        "snapshot_columns", "n_customers", "seed",
+    }  # fmt: skip
+    as_of = pd.Timestamp(truth["as_of"])
+    assert as_of == pd.Timestamp("2024-06-30", tz="UTC")
+    assert pd.Timestamp(truth["start"]) == as_of - pd.Timedelta(days=45)
+    assert truth["window_days"] == 30 and truth["history_days"] == 45
+    assert events["ts"].min() > as_of - pd.Timedelta(days=45)
+    assert events["ts"].max() <= as_of
+    assert json.loads(json.dumps(truth)) == truth  # plain JSON, so Parquet keeps it
+    # No event before the customer signed up.
+    signup = events["customer_id"].map(customers.set_index("customer_id")["signup_date"])
+    assert (events["ts"].dt.tz_localize(None) > signup).all()
+    # Watch hours and play delays only on plays, and positive there.
+    is_play = (events["event"] == "play").to_numpy()
+    assert (events.loc[is_play, "watch_hours"] > 0).all()
+    assert (events.loc[~is_play, "watch_hours"] == 0).all()
+    assert events.loc[is_play, "play_delay_s"].gt(0).all()
+    assert events.loc[~is_play, "play_delay_s"].isna().all()
+
+
+def test_sessions_group_their_events():
+    """Each session id has one session event, one customer, and no event before its start."""
+    customers = simulate.make_customers(300, seed=9)
+    events = simulate.make_events(customers, seed=9)
+    inside = events[events["session_id"].notna()]
+    starts = inside[inside["event"] == "session"]
+    assert starts["session_id"].is_unique
+    assert (starts["session_id"].to_numpy() == np.arange(1, len(starts) + 1)).all()
+    per_session = inside.groupby("session_id")
+    assert (per_session["customer_id"].nunique() == 1).all()
+    first = per_session["ts"].transform("min")
+    assert (
+        inside.loc[inside["event"] == "session", "ts"] == first[inside["event"] == "session"]
+    ).all()
+    assert set(inside["session_id"]) == set(starts["session_id"])
+    # Events outside a session belong to customer-blocks without sessions.
+    outside = events[events["session_id"].isna()]
+    assert not (outside["event"] == "session").any()
+
+
+def test_previous_30_days_hold_the_watch_trend():
+    """Days 31-60 before the snapshot sum to watch_hours_30d / (1 + watch_trend), rounded."""
+    customers = simulate.make_customers(800, seed=10)
+    events = simulate.make_events(customers, seed=10)
+    as_of = pd.Timestamp(simulate.SNAPSHOT_DATE, tz="UTC")
+    old = events[(events["ts"] <= as_of - pd.Timedelta(days=30))]
+    hours = old.groupby("customer_id")["watch_hours"].sum().round(1)
+    full = customers[
+        customers["signup_date"] <= pd.Timestamp(simulate.SNAPSHOT_DATE) - pd.Timedelta(days=60)
+    ]
+    expected = np.round(
+        np.minimum(full["watch_hours_30d"] / (1 + full["watch_trend"]), 200.0), 1
+    ).to_numpy()
+    got = hours.reindex(full["customer_id"], fill_value=0.0).to_numpy()
+    np.testing.assert_allclose(got, expected, atol=0.1 + 1e-9)
+    assert np.mean(got == expected) > 0.95
+
+
+def test_visits_peak_in_the_local_evening():
+    """Sessions cluster in the local evening; in UTC the peak hour differs between regions."""
+    customers = simulate.make_customers(1_500, seed=11)
+    events = simulate.make_events(customers, seed=11, history_days=30)
+    sessions = events[events["event"] == "session"].merge(customers[["customer_id", "region"]])
+    offsets = sessions["region"].map(simulate.EVENT_UTC_OFFSET_HOURS)
+    local_hour = (sessions["ts"].dt.hour + sessions["ts"].dt.minute / 60 + offsets) % 24
+    assert ((local_hour >= 18) & (local_hour < 23.5)).mean() > 0.6
+    utc_peak = sessions.groupby("region")["ts"].agg(lambda t: t.dt.hour.mode().iloc[0])
+    assert utc_peak["asia_pacific"] != utc_peak["north_america"]
+
+
+def test_cancel_page_visits_rise_with_true_churn_risk():
+    """Customers in the top decile of true churn risk visit the cancel page far more often."""
+    customers = simulate.make_customers(4_000, seed=12)
+    events = simulate.make_events(customers, seed=12, history_days=30)
+    visits = events[events["event"] == "cancel_page"].groupby("customer_id").size()
+    per_customer = visits.reindex(customers["customer_id"], fill_value=0).to_numpy()
+    risk = customers["true_churn_prob_30d"].to_numpy()
+    top = risk >= np.quantile(risk, 0.9)
+    assert per_customer[top].mean() > 3 * per_customer[~top].mean()
+
+
+def test_events_are_reproducible_and_subsettable():
+    """Same seed, same log; another seed, another log; n_customers equals passing the head."""
+    customers = simulate.make_customers(200, seed=13)
+    a = simulate.make_events(customers, seed=3)
+    pd.testing.assert_frame_equal(a, simulate.make_events(customers, seed=3))
+    assert not a.equals(simulate.make_events(customers, seed=4))
+    pd.testing.assert_frame_equal(
+        simulate.make_events(customers, seed=3, n_customers=50),
+        simulate.make_events(customers.head(50), seed=3),
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: simulate.make_events("customers", seed=1), "customers"),
+        (lambda: simulate.make_events(pd.DataFrame({"a": [1]}), seed=1), "customers"),
+        (lambda: simulate.make_events(simulate.make_customers(5, seed=1), seed=-1), "seed"),
+        (
+            lambda: simulate.make_events(
+                simulate.make_customers(5, seed=1), seed=1, history_days=7
+            ),
+            "history_days",
+        ),
+        (
+            lambda: simulate.make_events(
+                simulate.make_customers(5, seed=1), seed=1, snapshot_date="someday"
+            ),
+            "snapshot_date",
+        ),
+    ],
+)
+def test_make_events_refuses_bad_arguments_by_name(call, argument):
+    """Each invalid argument of make_events raises ValueError naming it."""
+    with pytest.raises(ValueError, match=f"`{argument}`"):
+        call()
+
+
+# ----------------------------------------------------------------------------- survey sample
+# Tests for make_survey and survey_response_prob (chapter 4, sampling notebook).
+
+
+def _engagement_index_by_hand(customers):
+    """The documented engagement index, recomputed with scipy.stats.zscore and scipy's logit."""
+    usage = (
+        stats.zscore(np.log1p(customers["watch_hours_30d"].to_numpy(float)))
+        + stats.zscore(customers["watch_trend"].clip(-1, 1).to_numpy(float))
+        + stats.zscore(customers["take_rate_30d"].to_numpy(float))
+    )
+    risk = stats.zscore(special.logit(customers["true_churn_prob_30d"].to_numpy(float)))
+    return np.clip(stats.zscore(stats.zscore(usage) - risk), -2.0, 2.0)
+
+
+def test_survey_response_prob_matches_the_documented_model():
+    """The probabilities are sigmoid(a + effect·index) with a found by scipy's brentq."""
+    from scipy import optimize
+
+    customers = simulate.make_customers(3_000, seed=11)
+    index = _engagement_index_by_hand(customers)
+    a = optimize.brentq(lambda a: special.expit(a + 1.3 * index).mean() - 0.15, -40, 40)
+    p = simulate.survey_response_prob(customers, response_rate=0.15, engagement_effect=1.3)
+    np.testing.assert_allclose(p, special.expit(a + 1.3 * index), rtol=1e-9, atol=1e-12)
+    assert p.mean() == pytest.approx(0.15, abs=1e-9)
+
+
+def test_survey_without_engagement_effect_is_a_simple_random_sample():
+    """With engagement_effect 0 every customer answers with the same probability."""
+    customers = simulate.make_customers(1_000, seed=2)
+    p = simulate.survey_response_prob(customers, response_rate=0.3, engagement_effect=0.0)
+    np.testing.assert_allclose(p, 0.3)
+
+
+def test_survey_is_reproducible_and_keeps_customer_rows():
+    """The same seed gives the same respondents, each a row of the customers plus its p."""
+    customers = simulate.make_customers(4_000, seed=5)
+    a = simulate.make_survey(customers, seed=9)
+    b = simulate.make_survey(customers, seed=9)
+    pd.testing.assert_frame_equal(a, b)
+    assert list(a.columns) == [*customers.columns, "true_response_prob"]
+    pd.testing.assert_frame_equal(a[customers.columns], customers.loc[a.index])
+    p = simulate.survey_response_prob(customers)
+    np.testing.assert_allclose(a["true_response_prob"], p[a.index.to_numpy()])
+    truth = a.attrs["truth"]
+    assert truth["n_responded"] == len(a) and truth["n_invited"] == 4_000
+    assert truth["churn_rate_30d"] == customers["churned_30d"].mean()
+
+
+def test_survey_response_count_and_bias_match_the_recorded_probabilities():
+    """Respondents number sum(p) within 4 binomial SDs; they churn less than the base."""
+    customers = simulate.make_customers(20_000, seed=3)
+    survey = simulate.make_survey(customers, seed=4, response_rate=0.2)
+    p = simulate.survey_response_prob(customers, response_rate=0.2)
+    assert abs(len(survey) - p.sum()) < 4 * math.sqrt((p * (1 - p)).sum())
+    base = customers["churned_30d"].mean()
+    se = math.sqrt(base * (1 - base) / len(survey))
+    assert survey["churned_30d"].mean() < base - 3 * se
+    # Horvitz-Thompson with the recorded probabilities estimates the base's churn count.
+    ht = (survey["churned_30d"] / survey["true_response_prob"]).sum()
+    var = ((1 - survey["true_response_prob"]) / survey["true_response_prob"] ** 2).sum()
+    assert abs(ht - customers["churned_30d"].sum()) < 4 * math.sqrt(var)
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda c: simulate.make_survey("c", seed=1), "customers"),
+        (lambda c: simulate.make_survey(c[["customer_id"]], seed=1), "customers"),
+        (lambda c: simulate.make_survey(c.iloc[:0], seed=1), "customers"),
+        (lambda c: simulate.make_survey(c, seed=-1), "seed"),
+        (lambda c: simulate.make_survey(c, seed=1, response_rate=1.0), "response_rate"),
+        (lambda c: simulate.make_survey(c, seed=1, engagement_effect=-1), "engagement_effect"),
+        (lambda c: simulate.survey_response_prob(c, response_rate="0.1"), "response_rate"),
+    ],
+)
+def test_survey_bad_arguments_name_the_argument(call, argument):
+    """Each invalid argument of the survey generator raises ValueError naming it."""
+    customers = simulate.make_customers(50, seed=1)
+    with pytest.raises(ValueError, match=f"`{argument}`"):
+        call(customers)
+
+
+# --------------------------------------------------------------------------- cancellation notes
+# make_cancellation_notes: notes from the true reason, annotators with known confusion matrices.
+
+
+@pytest.fixture(scope="module")
+def notes_world():
+    """40,000 customers and their cancellation notes (about 5,600 notes)."""
+    customers = simulate.make_customers(40_000, seed=21)
+    return customers, simulate.make_cancellation_notes(customers, seed=21)
+
+
+def test_notes_one_row_per_cancelling_customer(notes_world):
+    """One note per customer with a churn reason, in the customers' order, with their day."""
+    customers, notes = notes_world
+    leaving = customers[customers["churn_reason"].notna()]
+    assert notes["customer_id"].tolist() == leaving["customer_id"].tolist()
+    assert notes["days_to_churn"].tolist() == leaving["days_to_churn"].tolist()
+    assert notes.attrs["truth"]["true_reason"] == leaving["churn_reason"].tolist()
+    assert list(notes.columns) == [
+        "customer_id", "days_to_churn", "note", "label_careful", "label_hurried", "label_biased",
+    ]  # fmt: skip
+
+
+def test_notes_same_seed_same_frame_other_seed_other_labels():
+    """The same seed gives identical notes and labels; another seed changes them."""
+    customers = simulate.make_customers(3_000, seed=2)
+    a = simulate.make_cancellation_notes(customers, seed=4)
+    b = simulate.make_cancellation_notes(customers, seed=4)
+    c = simulate.make_cancellation_notes(customers, seed=5)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert a.attrs["truth"] == b.attrs["truth"]
+    assert not a["label_hurried"].equals(c["label_hurried"])
+
+
+def test_clear_notes_name_their_reason_and_vague_ones_none(notes_world):
+    """A clear note holds a sentence of its true reason; a vague note holds no reason sentence."""
+    _, notes = notes_world
+    truth = notes.attrs["truth"]
+    # each template as a regex: slots match any text, the first letter either case
+    patterns = {
+        reason: [
+            re.compile(f"(?i:{re.escape(t[0])})" + re.sub(r"\\\{\w+\\\}", ".+?", re.escape(t[1:])))
+            for t in templates
+        ]
+        for reason, templates in simulate.NOTE_SENTENCES.items()
+    }
+    for note, reason, clear in zip(
+        notes["note"], truth["true_reason"], truth["note_is_clear"], strict=True
+    ):
+        found = {r for r, ps in patterns.items() if any(p.search(note) for p in ps)}
+        if clear:
+            assert reason in found, (note, reason)
+        else:
+            assert not found, (note, found)
+
+
+def test_annotators_label_with_their_confusion_matrices(notes_world):
+    """Each annotator's observed label shares per true reason fit their matrix (chi-square)."""
+    _, notes = notes_world
+    truth = notes.attrs["truth"]
+    reasons = truth["reasons"]
+    true = np.array(truth["true_reason"], dtype=object)
+    for name in truth["annotators"]:
+        matrix = np.array(truth["confusion"][name])
+        assert np.allclose(matrix.sum(axis=1), 1.0)
+        labels = notes[f"label_{name}"].to_numpy(dtype=object)
+        for k, reason in enumerate(reasons):
+            rows = labels[true == reason]
+            observed = np.array([np.sum(rows == r) for r in reasons])
+            expected = matrix[k] * len(rows)
+            p = stats.chisquare(observed, expected).pvalue
+            assert p > 1e-4, (name, reason, observed, expected)
+
+
+def test_recorded_accuracy_is_the_diagonal_weighted_by_the_reasons(notes_world):
+    """The truth's accuracy is sum over reasons of share × diagonal, computed here by hand."""
+    _, notes = notes_world
+    truth = notes.attrs["truth"]
+    shares = pd.Series(truth["true_reason"]).value_counts(normalize=True)
+    for name in truth["annotators"]:
+        matrix = truth["confusion"][name]
+        by_hand = sum(shares[r] * matrix[k][k] for k, r in enumerate(truth["reasons"]))
+        assert truth["accuracy"][name] == pytest.approx(by_hand, abs=1e-9)
+        realised = np.mean(notes[f"label_{name}"].to_numpy(dtype=object) == truth["true_reason"])
+        assert realised == pytest.approx(by_hand, abs=0.03)
+
+
+def test_biased_annotator_pulls_toward_price(notes_world):
+    """The biased annotator calls about a third of the other reasons' notes price."""
+    _, notes = notes_world
+    true = np.array(notes.attrs["truth"]["true_reason"], dtype=object)
+    labels = notes["label_biased"].to_numpy(dtype=object)
+    assert np.mean(labels[true != "price"] == "price") == pytest.approx(0.33, abs=0.03)
+    assert np.mean(labels[true == "price"] == "price") == pytest.approx(0.95, abs=0.03)
+
+
+def test_notes_options_change_the_notes():
+    """No clear notes at clear_share=0, an opening on every note at distractor_share=1."""
+    customers = simulate.make_customers(3_000, seed=8)
+    vague = simulate.make_cancellation_notes(customers, seed=1, clear_share=0.0)
+    assert not any(vague.attrs["truth"]["note_is_clear"])
+    openings = [o for os in simulate.DISTRACTOR_OPENINGS.values() for o in os]
+    framed = simulate.make_cancellation_notes(customers, seed=1, distractor_share=1.0)
+    assert all(any(n.startswith(o) for o in openings) for n in framed["note"])
+    five = simulate.make_cancellation_notes(customers, seed=1, n_annotators=5)
+    assert five.attrs["truth"]["annotators"] == [
+        "careful", "hurried", "biased", "careful_2", "hurried_2",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        ({"n_annotators": 0}, "n_annotators"),
+        ({"n_annotators": 10}, "n_annotators"),
+        ({"n_annotators": 2.0}, "n_annotators"),
+        ({"clear_share": 1.5}, "clear_share"),
+        ({"distractor_share": -0.1}, "distractor_share"),
+        ({"seed": -1}, "seed"),
+    ],
+)
+def test_notes_bad_arguments_name_the_argument(kwargs, argument):
+    """Each invalid option raises ValueError naming it."""
+    customers = simulate.make_customers(200, seed=1)
+    with pytest.raises(ValueError, match=f"`{argument}`"):
+        simulate.make_cancellation_notes(customers, **{"seed": 1, **kwargs})
+
+
+def test_notes_refuse_a_frame_without_reasons():
+    """A frame without the churn reason is refused, naming the missing column."""
+    customers = simulate.make_customers(200, seed=1).drop(columns="churn_reason")
+    with pytest.raises(ValueError, match=r"`customers` lacks the columns \['churn_reason'\]"):
+        simulate.make_cancellation_notes(customers, seed=1)

@@ -14,9 +14,10 @@ import math
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from mlsd import business, economics, experiments, latency, simulate
+from mlsd import business, economics, experiments, features, labels, latency, sampling, simulate
 
 NAN, INF = math.nan, math.inf
 Y = [1, 0, 1, 0, 0]
@@ -58,6 +59,11 @@ RATIOS = {
     "denominators_treatment": [10, 9, 11, 10],
 }
 PEEKING = {"n_experiments": 10, "n_looks": 2, "users_per_look": 10, "seed": 0}
+# Chapter 4 sampling.
+SURVEY = {"customers": CUSTOMERS, "seed": 0}
+RESPONSE = {"customers": CUSTOMERS}
+RESERVOIR = {"stream": range(10), "k": 2, "seed": 0}
+PRIOR = {"y_score": [0.2, 0.7], "train_rate": 0.5, "true_rate": 0.1}
 MEASURE = {"fn": _nothing, "n_repeats": 3, "n_warmup": 0, "max_seconds": 0.5}
 INTERLEAVED = {"fns": {"a": _nothing, "b": _nothing}, "n_rounds": 3, "max_seconds": 0.2}
 PERCENTILE = {"latency_ms": [1.0, 2.0, 3.0, 4.0], "q": 50, "n_resamples": 100}
@@ -83,7 +89,38 @@ MAKE_ACTIVITY = {"customers": CUSTOMERS, "n_months": 3, "seed": 0}
 MAKE_EXPERIMENT = {"n_users": 50, "seed": 0}
 MAKE_TRACE = {"duration_s": 600.0, "mean_rate_per_s": 1.0, "seed": 0}
 TRACE_RATE = {"t_s": 0.0, "truth": TRACE_TRUTH}
+# mlsd.features (batch-vs-stream notebook): a three-event log and one checkpoint.
+EVENTS = pd.DataFrame(
+    {
+        "customer_id": ["a", "b", "a"],
+        "ts": pd.to_datetime(["2024-06-01", "2024-06-02", "2024-06-05"], utc=True),
+        "watch_hours": [1.0, 2.0, 4.0],
+    }
+)
+WINDOW_SUM = {"events": EVENTS, "as_of": "2024-06-06T00:00Z", "window_days": 30.0}
+STREAM_SUMS = {"events": EVENTS, "checkpoints": ["2024-06-06T00:00Z"], "window_days": 30.0}
+CONSISTENCY = {**STREAM_SUMS, "batch_fn": lambda events, as_of: EVENTS["watch_hours"] * 0}
+LOOKUPS = {"events": EVENTS, "keys": ["a"], "times": EVENTS["ts"][:1], "window_days": 30.0}
+CUTOFF = {"times": EVENTS["ts"], "every_hours": 24.0, "delay_hours": 2.0}
 ECONOMICS = {"monthly_fee_usd": 10.0, "monthly_churn_rate": 0.05}
+# make_cancellation_notes and mlsd.labels (chapter 4, labels notebook)
+MAKE_NOTES = {"customers": simulate.make_customers(300, seed=0), "seed": 0}
+WINDOW = {"churn_prob_30d": [0.1, 0.2], "window_days": 30}
+VOTES = {"labels": [[0, 1, 1], [1, 1, -1]], "n_classes": 2}
+LF_VOTES = {"votes": [[0, -1], [0, 1], [-1, 1]], "n_classes": 2}
+NB = {"X_train": [[1, 0], [0, 1]], "y_train": [0, 1], "X": [[1, 1]], "n_classes": 2}
+AL_X = np.array([[1, 0], [0, 1]] * 10)
+AL = {
+    "X": AL_X,
+    "y": [0, 1] * 10,
+    "X_test": AL_X,
+    "y_test": [0, 1] * 10,
+    "n_classes": 2,
+    "n_initial": 2,
+    "batch_size": 2,
+    "n_batches": 2,
+    "n_repeats": 1,
+}
 
 # (function, valid kwargs, argument, bad values): text, a bool, a float for a count, out of range
 CASES = [
@@ -257,11 +294,74 @@ CASES = [
     (simulate.make_request_trace, MAKE_TRACE, "burst_multiplier", ("4", True, 0.5)),
     (simulate.make_request_trace, MAKE_TRACE, "burst_duration_s", ("120", True, 0.5)),
     (simulate.trace_rate_per_s, TRACE_RATE, "t_s", ("0", True, NAN, [0.0, "1"])),
+    # mlsd.features: window_sum, stream_window_sums, SlidingWindowSum, batch_cutoff,
+    # consistency_report (the batch-vs-stream notebook)
+    (features.window_sum, WINDOW_SUM, "window_days", ("30", True, 0.0, NAN, 4000.0)),
+    (features.window_sums_at, LOOKUPS, "window_days", ("30", True, 0.0, 1e9)),
+    (features.stream_window_sums, STREAM_SUMS, "window_days", ("30", True, -1.0, INF)),
+    (features.SlidingWindowSum, {"window_days": 30.0}, "window_days", ("30", True, 0.0)),
+    (features.batch_cutoff, CUTOFF, "every_hours", ("24", True, 0.0, NAN)),
+    (features.batch_cutoff, CUTOFF, "delay_hours", ("2", False, -1.0, INF)),
+    (features.consistency_report, CONSISTENCY, "window_days", ("30", True, 0.0)),
+    (features.consistency_report, CONSISTENCY, "atol", ("0", True, -1.0, NAN)),
+    # mlsd.simulate.make_events (ch03 formats and engines)
+    (simulate.make_events, {"customers": CUSTOMERS, "seed": 0}, "seed", ("0", True, 0.0, -1)),
+    (
+        simulate.make_events,
+        {"customers": CUSTOMERS, "seed": 0, "history_days": 30},
+        "history_days",
+        ("30", True, 30.0, 29, 366),
+    ),
+    (
+        simulate.make_events,
+        {"customers": CUSTOMERS, "seed": 0, "n_customers": 10},
+        "n_customers",
+        ("10", True, 10.0, 0),
+    ),
+    # Chapter 4 sampling (make_survey, survey_response_prob; mlsd.sampling's reservoir_sample,
+    # weighted_mean, prior_correction).
+    (simulate.make_survey, SURVEY, "seed", ("0", True, 0.0, -1)),
+    (simulate.make_survey, SURVEY, "response_rate", ("0.1", True, 0.0, 1.0)),
+    (simulate.make_survey, SURVEY, "engagement_effect", ("1", True, -0.1, 6.0)),
+    (simulate.survey_response_prob, RESPONSE, "response_rate", ("0.1", True, 1.0, NAN)),
+    (simulate.survey_response_prob, RESPONSE, "engagement_effect", ("1", True, INF)),
+    (sampling.reservoir_sample, RESERVOIR, "k", ("2", True, 2.0, 0)),
+    (sampling.reservoir_sample, RESERVOIR, "seed", ("0", True, 0.0, -1)),
+    (sampling.prior_correction, PRIOR, "train_rate", ("0.5", True, 0.0, 1.0)),
+    (sampling.prior_correction, PRIOR, "true_rate", ("0.1", True, 1.0, NAN)),
+    # make_cancellation_notes and mlsd.labels (chapter 4, labels notebook)
+    (simulate.make_cancellation_notes, MAKE_NOTES, "seed", ("0", True, 0.0, -1)),
+    (simulate.make_cancellation_notes, MAKE_NOTES, "n_annotators", ("3", True, 3.0, 0, 10)),
+    (simulate.make_cancellation_notes, MAKE_NOTES, "clear_share", ("0.8", True, 1.5, NAN)),
+    (simulate.make_cancellation_notes, MAKE_NOTES, "distractor_share", ("0.2", True, -0.1)),
+    (labels.window_miss_share, WINDOW, "window_days", ("30", True, 30.0, 0, 91)),
+    (labels.window_miss_share, WINDOW, "horizon_days", ("90", True, 90.0, 0)),
+    (labels.window_miss_share, WINDOW, "churn_prob_30d", ([0.1, 1.5], [0.1, -0.2])),
+    (labels.majority_vote, VOTES, "n_classes", ("2", True, 2.0, 1)),
+    (labels.majority_vote, VOTES, "seed", ("0", True, 0.0, -1)),
+    (labels.dawid_skene, VOTES, "n_classes", ("2", True, 2.0, 1)),
+    (labels.dawid_skene, VOTES, "max_iter", ("500", True, 500.0, 0)),
+    (labels.dawid_skene, VOTES, "tol", ("1e-8", True, -1.0, NAN)),
+    (labels.dawid_skene, VOTES, "smoothing", ("0.01", True, -0.1, INF)),
+    (labels.label_model, LF_VOTES, "n_classes", ("2", True, 2.0, 1)),
+    (labels.label_model, LF_VOTES, "max_iter", ("500", True, 500.0, 0)),
+    (labels.label_model, LF_VOTES, "tol", ("1e-8", True, 2.0)),
+    (labels.label_model, LF_VOTES, "smoothing", ("1", True, -1.0)),
+    (labels.lf_summary, LF_VOTES, "n_classes", ("2", True, 2.0, 1)),
+    (labels.naive_bayes_proba, NB, "n_classes", ("2", True, 2.0, 1)),
+    (labels.naive_bayes_proba, NB, "alpha", ("0.5", True, 0.0, INF)),
+    (labels.active_learning_curves, AL, "n_classes", ("2", True, 2.0, 1)),
+    (labels.active_learning_curves, AL, "n_initial", ("2", True, 2.0, 0)),
+    (labels.active_learning_curves, AL, "batch_size", ("2", True, 2.0, 0)),
+    (labels.active_learning_curves, AL, "n_batches", ("2", True, 2.0, -1)),
+    (labels.active_learning_curves, AL, "n_repeats", ("1", True, 1.0, 0)),
+    (labels.active_learning_curves, AL, "seed", ("0", True, 0.0, -1)),
 ]
+CH04_SAMPLING_MODULES = (sampling,)  # chapter 4 sampling: checked for completeness below
 
 #: Public functions checked for completeness (their result types are not).
-MODULES = (business, experiments, latency, simulate)
-EXTRA = (economics.Economics,)
+MODULES = (business, experiments, features, labels, latency, simulate, *CH04_SAMPLING_MODULES)
+EXTRA = (economics.Economics, features.SlidingWindowSum)
 
 
 def _public_functions():

@@ -21,6 +21,7 @@ _SUBMODULES = {
     "business",
     "latency",
     "experiments",
+    "features",
     "plots",
     "exercises",
     "economics",
@@ -31,6 +32,8 @@ _SUBMODULES = {
     "student",
     "outputs",
     "lab",
+    "sampling",  # chapter 4: reservoir sampling, importance weighting, prior correction
+    "labels",
 }
 
 

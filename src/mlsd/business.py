@@ -751,8 +751,15 @@ def optimal_threshold(
 
 def _upper_hull(fpr: np.ndarray, tpr: np.ndarray) -> np.ndarray:
     """Indices of the ROC points on the upper convex hull, left to right (monotone chain)."""
+    # On a ROC curve (both rates non-decreasing) a point reached by a step to the right only
+    # lies on or below the segment from its left neighbour to any higher point, and a point
+    # left by a step up only lies below its upper neighbour: neither is a hull vertex, so the
+    # chain skips them (most points of a curve with few positives).
+    inner = np.arange(1, fpr.size - 1)
+    corner = (tpr[inner] > tpr[inner - 1]) & (fpr[inner + 1] > fpr[inner])
+    candidates = np.r_[0, inner[corner], fpr.size - 1] if fpr.size > 1 else np.arange(fpr.size)
     hull: list[int] = []
-    for i in range(fpr.size):
+    for i in candidates.tolist():
         while len(hull) >= 2:
             o, a = hull[-2], hull[-1]
             cross = (fpr[a] - fpr[o]) * (tpr[i] - tpr[o]) - (tpr[a] - tpr[o]) * (fpr[i] - fpr[o])

@@ -92,9 +92,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def skip_the_iri_grammar() -> None:
+    """Keep jsonschema from building its IRI grammar in this process (about 2 s per start).
+
+    nbformat and papermill import jsonschema, whose format checkers import `rfc3987_syntax`
+    when it is installed (JupyterLab's jupyter-events brings it); that module builds some 35
+    Earley parsers at import: `import nbformat` takes 2.5 s instead of 0.4 s
+    (python-jsonschema/jsonschema#1428). Nothing `mlsd` does validates the "iri" format, so
+    this process goes without that checker; kernels and JupyterLab run in processes of their
+    own and keep it. Without effect once jsonschema is imported.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # its import now raises ImportError
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``mlsd`` console script."""
     from mlsd.outputs import OutputError, UsageError
+
+    skip_the_iri_grammar()
 
     args = _parser().parse_args(argv)
     try:

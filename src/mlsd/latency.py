@@ -634,6 +634,71 @@ def _service_model(
     return None, check_1d("service_time_s", values, "[0, inf)").tolist()
 
 
+def _simulate_one_server(
+    arrivals: np.ndarray,
+    arr: list[float],
+    table: list[float] | None,
+    per_request: list[float] | None,
+    max_batch_size: int,
+    max_wait_s: float,
+) -> QueueResult:
+    """:func:`simulate_queue` for one server: the same steps and arithmetic, without the heap.
+
+    With one server the heap of free times holds one entry, so the server is free when its
+    last batch is done; the results are identical to the general loop, about twice as fast.
+    """
+    n = len(arr)
+    start = [0.0] * n
+    finish = [0.0] * n
+    busy = 0.0
+    free_at = arr[0]
+    if max_batch_size == 1:
+        for i in range(n):
+            a = arr[i]
+            dispatch = a if a > free_at else free_at  # max(free_at, a), as the heap loop
+            service = per_request[i] if per_request is not None else table[1]
+            free_at = dispatch + service
+            start[i] = dispatch
+            finish[i] = free_at
+            busy += service
+        return QueueResult(
+            arrival_s=arrivals,
+            start_s=np.asarray(start),
+            finish_s=np.asarray(finish),
+            batch_size=np.ones(n, dtype=int),
+            n_servers=1,
+            busy_s=np.asarray([busy]),
+            n_batches=n,
+        )
+    size = [0] * n
+    n_batches = 0
+    i = 0
+    while i < n:
+        last = i + max_batch_size - 1
+        deadline = arr[i] + max_wait_s
+        ready = min(deadline, arr[last]) if last < n else deadline
+        dispatch = max(free_at, ready)
+        j = bisect.bisect_right(arr, dispatch, i, min(i + max_batch_size, n))
+        b = j - i
+        service = table[b]
+        free_at = dispatch + service
+        start[i:j] = [dispatch] * b
+        finish[i:j] = [free_at] * b
+        size[i:j] = [b] * b
+        busy += service
+        n_batches += 1
+        i = j
+    return QueueResult(
+        arrival_s=arrivals,
+        start_s=np.asarray(start),
+        finish_s=np.asarray(finish),
+        batch_size=np.asarray(size),
+        n_servers=1,
+        busy_s=np.asarray([busy]),
+        n_batches=n_batches,
+    )
+
+
 def simulate_queue(
     arrival_s: Sequence[float] | np.ndarray,
     *,
@@ -684,6 +749,8 @@ def simulate_queue(
     table, per_request = _service_model(service_time_s, n, max_batch_size)
 
     arr = arrivals.tolist()
+    if n_servers == 1:
+        return _simulate_one_server(arrivals, arr, table, per_request, max_batch_size, max_wait_s)
     start = [0.0] * n
     finish = [0.0] * n
     size = [0] * n

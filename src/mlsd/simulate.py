@@ -17,6 +17,8 @@ Generators:
   days to churn (censored at 90 days), the true churn probability and the true effect of a
   retention offer.
 - :func:`make_activity`: the monthly usage panel behind those snapshot features.
+- :func:`make_events`: the session-level event log whose last 30 days reproduce the
+  snapshot's 30-day columns.
 - :func:`make_experiment`: a user-level A/B-test log of a new recommender, optionally with a
   sample-ratio mismatch.
 - :func:`make_request_trace`: request arrival times with a daily peak and short bursts.
@@ -84,9 +86,14 @@ from mlsd.validation import check_1d, check_bool, check_int, check_number
 __all__ = [
     "ACTIVITY_COLUMNS",
     "CHURN_MODEL",
+    "CHURN_REASONS",
     "CUSTOMER_COLUMNS",
     "CUSTOMER_SCHEMA",
     "DEFAULT_TRUE_EFFECT",
+    "EVENT_COLUMNS",
+    "EVENT_SNAPSHOT_COLUMNS",
+    "EVENT_TYPES",
+    "EVENT_UTC_OFFSET_HOURS",
     "EXPERIMENT_COLUMNS",
     "EXPERIMENT_MODEL",
     "LATENCY_FLOOR_MS",
@@ -94,7 +101,9 @@ __all__ = [
     "STRING_DTYPE",
     "TRACE_COLUMNS",
     "make_activity",
+    "make_cancellation_notes",
     "make_customers",
+    "make_events",
     "make_experiment",
     "make_request_trace",
     "trace_rate_per_s",
@@ -487,6 +496,269 @@ def make_customers(
     return frame[CUSTOMER_COLUMNS]
 
 
+# --------------------------------------------------------------------------- cancellation notes
+# make_cancellation_notes: exit notes of cancelling customers and their annotators' labels.
+
+#: The churn reasons of :func:`make_customers`, in the order of every confusion matrix.
+CHURN_REASONS = ("price", "content", "technical", "payment_failure")
+
+#: Sentences a cancelling customer writes, by reason: each clearly names its reason. Slots:
+#: ``{fee}`` (monthly fee in USD), ``{device}``, ``{payment}`` (payment method, in words).
+NOTE_SENTENCES: dict[str, tuple[str, ...]] = {
+    "price": (
+        "Paying USD {fee} a month is too expensive for us.",
+        "The price went up again and I can't justify it.",
+        "Too expensive now, cheaper options exist.",
+        "Cutting costs, the subscription price is too high.",
+        "Not worth the money anymore.",
+    ),
+    "content": (
+        "Nothing left to watch.",
+        "Finished the show I subscribed for.",
+        "The catalogue has nothing new for me.",
+        "Recommendations never find anything I want to watch.",
+        "The series I liked was removed.",
+    ),
+    "technical": (
+        "The app on my {device} keeps crashing.",
+        "Constant buffering on my {device}.",
+        "Could not log in for a week, support did not help.",
+        "Playback errors every evening.",
+        "The {device} app freezes during every episode.",
+    ),
+    "payment_failure": (
+        "My {payment} payment was declined.",
+        "Card expired and the billing did not go through.",
+        "Billing problem, the payment failed twice.",
+        "Payment did not go through and the account was paused.",
+        "Changed banks and the {payment} payment bounced.",
+    ),
+}
+
+#: Openings that mention another reason only to set it aside ("The price is fine, but ..."):
+#: a keyword rule that fires on them is wrong.
+DISTRACTOR_OPENINGS: dict[str, tuple[str, ...]] = {
+    "price": ("The price is fine, but", "Happy with the price, but"),
+    "content": ("I liked the shows, but", "Good catalogue, but"),
+    "technical": ("The app works fine, but", "Streaming quality is good, but"),
+    "payment_failure": ("Billing was never a problem, but", "My card works fine, but"),
+}
+
+#: Sentences that name no reason: a note made only of these is ambiguous.
+VAGUE_SENTENCES: tuple[str, ...] = (
+    "Cancelling for now.",
+    "Might come back later.",
+    "Just don't use it enough.",
+    "Not for me anymore.",
+    "Taking a break.",
+    "Thanks for everything.",
+)
+
+_PAYMENT_WORDS = {
+    "credit_card": "credit card",
+    "paypal": "PayPal",
+    "direct_debit": "direct debit",
+    "app_store": "app store",
+    "gift_card": "gift card",
+}
+
+#: The annotator profiles, cycled when there are more than three annotators: the accuracy on
+#: each reason (the diagonal of the confusion matrix) and where the errors go.
+ANNOTATOR_PROFILES: dict[str, dict[str, Any]] = {
+    # reads every note: right 92 % of the time, errors spread evenly
+    "careful": {"accuracy": 0.92, "pull": None, "pull_share": 0.0},
+    # skims: right 62 % of the time, errors spread evenly
+    "hurried": {"accuracy": 0.62, "pull": None, "pull_share": 0.0},
+    # sees price everywhere: 95 % right on price notes, and a third of the others called price
+    "biased": {"accuracy": 0.95, "pull": "price", "pull_share": 0.33},
+}
+
+
+def _confusion_matrix(profile: Mapping[str, Any]) -> np.ndarray:
+    """Rows: true reason; columns: the annotator's label (rows sum to 1)."""
+    k = len(CHURN_REASONS)
+    acc = profile["accuracy"]
+    if profile["pull"] is None:
+        matrix = np.full((k, k), (1.0 - acc) / (k - 1))
+        np.fill_diagonal(matrix, acc)
+        return matrix
+    pulled = CHURN_REASONS.index(profile["pull"])
+    share = profile["pull_share"]
+    matrix = np.empty((k, k))
+    for i in range(k):
+        if i == pulled:
+            matrix[i] = (1.0 - acc) / (k - 1)
+            matrix[i, i] = acc
+        else:
+            right = 1.0 - share - 0.06  # the rest of the errors, spread over the other two
+            matrix[i] = 0.03
+            matrix[i, i] = right
+            matrix[i, pulled] = share
+    return matrix
+
+
+def make_cancellation_notes(
+    customers: pd.DataFrame,
+    *,
+    seed: int,
+    n_annotators: int = 3,
+    clear_share: float = 0.8,
+    distractor_share: float = 0.2,
+) -> pd.DataFrame:
+    """Simulate the exit notes of customers who cancel, with labels from several annotators.
+
+    One row per customer of ``customers`` who cancels within the 90-day window (those with
+    a ``churn_reason``), in the customers' order. A note is one to three short sentences:
+
+    - with probability ``clear_share`` one sentence from :data:`NOTE_SENTENCES` for the true
+      reason (it names the reason; price notes quote the customer's fee, technical notes
+      the device, payment notes the payment method), otherwise one vague sentence from
+      :data:`VAGUE_SENTENCES` that names no reason;
+    - with probability ``distractor_share`` an opening from :data:`DISTRACTOR_OPENINGS` that
+      mentions another reason only to set it aside ("The price is fine, but nothing left to
+      watch.");
+    - with probability 0.3 a closing vague sentence.
+
+    Each annotator labels every note with one of :data:`CHURN_REASONS`, drawn from their
+    confusion matrix given the **true** reason (rows: true reason, columns: label). Their
+    errors therefore depend only on the true reason, not on the wording: exactly the
+    assumption of the Dawid-Skene model. Annotators follow :data:`ANNOTATOR_PROFILES` in
+    turn: ``careful`` (right 92 % of the time), ``hurried`` (62 %) and ``biased`` (calls a
+    third of the non-price notes "price"); a fourth is ``careful_2``, and so on.
+
+    Args:
+        customers: a frame from :func:`make_customers` (or a subset of its rows).
+        seed: seed for ``numpy.random.default_rng``.
+        n_annotators: annotators who label every note, in [1, 9].
+        clear_share: share of notes whose main sentence names the reason, in [0, 1].
+        distractor_share: share of notes that also mention another reason, in [0, 1].
+
+    Returns:
+        A DataFrame with ``customer_id``, ``days_to_churn`` (the day of the cancellation,
+        1-90), ``note`` (str) and one ``label_<annotator>`` column (str) per annotator.
+        ``frame.attrs["truth"]`` holds ``reasons`` (the class order), ``true_reason`` (one
+        per row), ``note_is_clear`` (one bool per row), ``annotators`` (names),
+        ``confusion`` (name -> matrix as nested lists, rows summing to 1), ``accuracy``
+        (name -> expected accuracy on these notes: the diagonal weighted by the true
+        reasons' shares) and the arguments.
+
+    Raises:
+        ValueError: naming the argument, when ``customers`` lacks a needed column or an
+            option is out of range.
+
+    Example:
+        >>> notes = make_cancellation_notes(make_customers(2_000, seed=1), seed=1)
+        >>> list(notes.columns)
+        ['customer_id', 'days_to_churn', 'note', 'label_careful', 'label_hurried', 'label_biased']
+        >>> notes.attrs["truth"]["confusion"]["careful"][0][0]
+        0.92
+
+    Taught in: notebooks/ch04-training-data/02-labels.ipynb
+    """
+    needed = {
+        "customer_id",
+        "churn_reason",
+        "days_to_churn",
+        "monthly_fee_usd",
+        "device",
+        "payment_method",
+    }
+    if not isinstance(customers, pd.DataFrame):
+        raise ValueError(
+            f"`customers` must be a DataFrame from make_customers, got {type(customers).__name__}"
+        )
+    missing = sorted(needed - set(customers.columns))
+    if missing:
+        raise ValueError(
+            f"`customers` lacks the columns {missing}; pass a frame from make_customers"
+        )
+    seed = check_int("seed", seed, "[0, inf)")
+    n_annotators = check_int("n_annotators", n_annotators, "[1, 9]")
+    clear_share = check_number("clear_share", clear_share, "[0, 1]")
+    distractor_share = check_number("distractor_share", distractor_share, "[0, 1]")
+    reasons_seen = set(customers["churn_reason"].dropna().unique())
+    unknown = sorted(reasons_seen - set(CHURN_REASONS))
+    if unknown:
+        raise ValueError(f"`customers` has churn reasons {unknown}; allowed: {list(CHURN_REASONS)}")
+    rng = np.random.default_rng(seed)
+
+    leaving = customers.loc[customers["churn_reason"].notna()]
+    n = len(leaving)
+    k = len(CHURN_REASONS)
+    true_idx = np.array([CHURN_REASONS.index(r) for r in leaving["churn_reason"]], dtype=np.int64)
+    fee = leaving["monthly_fee_usd"].to_numpy(dtype=float)
+    device = leaving["device"].to_numpy(dtype=object)
+    payment = leaving["payment_method"].to_numpy(dtype=object)
+
+    clear = rng.random(n) < clear_share
+    distract = rng.random(n) < distractor_share
+    closing = rng.random(n) < 0.3
+    other = (true_idx + rng.integers(1, k, n)) % k  # any reason but the true one
+    main_pick = rng.integers(0, 5, n)
+    other_pick = rng.integers(0, 2, n)
+    vague_pick = rng.integers(0, len(VAGUE_SENTENCES), n)
+    closing_pick = rng.integers(0, len(VAGUE_SENTENCES), n)
+
+    notes = []
+    for i in range(n):
+        slots = {
+            "fee": f"{fee[i]:.2f}",
+            "device": str(device[i]),
+            "payment": _PAYMENT_WORDS.get(str(payment[i]), str(payment[i])),
+        }
+        if clear[i]:
+            main = NOTE_SENTENCES[CHURN_REASONS[true_idx[i]]][main_pick[i]].format(**slots)
+        else:
+            main = VAGUE_SENTENCES[vague_pick[i]]
+        if distract[i]:
+            opening = DISTRACTOR_OPENINGS[CHURN_REASONS[other[i]]][other_pick[i]]
+            main = f"{opening} {main[0].lower()}{main[1:]}"
+        parts = [main]
+        if closing[i] and VAGUE_SENTENCES[closing_pick[i]] != main:
+            parts.append(VAGUE_SENTENCES[closing_pick[i]])
+        notes.append(" ".join(parts))
+
+    names, matrices = [], {}
+    profiles = list(ANNOTATOR_PROFILES)
+    for j in range(n_annotators):
+        profile = profiles[j % len(profiles)]
+        name = profile if j < len(profiles) else f"{profile}_{j // len(profiles) + 1}"
+        names.append(name)
+        matrices[name] = _confusion_matrix(ANNOTATOR_PROFILES[profile])
+
+    frame = pd.DataFrame(
+        {
+            "customer_id": leaving["customer_id"].to_numpy(),
+            "days_to_churn": leaving["days_to_churn"].to_numpy().astype(np.int64),
+            "note": notes,
+        }
+    )
+    reasons = np.array(CHURN_REASONS, dtype=object)
+    for name in names:
+        cum = np.cumsum(matrices[name][true_idx], axis=1)
+        label_idx = (rng.random(n)[:, None] > cum).sum(axis=1)
+        frame[f"label_{name}"] = reasons[np.minimum(label_idx, k - 1)]
+    for col in frame.columns.drop("days_to_churn"):
+        frame[col] = frame[col].astype(STRING_DTYPE)
+
+    shares = np.bincount(true_idx, minlength=k) / max(n, 1)
+    frame.attrs["truth"] = {
+        "reasons": list(CHURN_REASONS),
+        "true_reason": [CHURN_REASONS[i] for i in true_idx],
+        "note_is_clear": [bool(c) for c in clear],
+        "annotators": names,
+        "confusion": {name: np.round(m, 10).tolist() for name, m in matrices.items()},
+        "accuracy": {
+            name: round(float(np.dot(shares, np.diag(m))), 10) for name, m in matrices.items()
+        },
+        "seed": seed,
+        "n_annotators": n_annotators,
+        "clear_share": clear_share,
+        "distractor_share": distractor_share,
+    }
+    return frame.reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------- activity
 
 
@@ -662,6 +934,342 @@ def make_activity(
     for col in ("period_start", "period_end"):
         frame[col] = frame[col].astype("datetime64[ns]")
     return frame[ACTIVITY_COLUMNS]
+
+
+# --------------------------------------------------------------------------- events
+# make_events: the session-level event log behind the snapshot's 30-day columns.
+
+#: The event log's columns, in order.
+EVENT_COLUMNS = ["customer_id", "ts", "event", "session_id", "watch_hours", "play_delay_s"]
+
+#: Event types, in the order of the ``event`` column's categories (and of ties in time).
+EVENT_TYPES = ("session", "impression", "click", "play", "cancel_page")
+
+#: Each region's UTC offset in hours (summer time, fixed for the simulated weeks): the
+#: evening peak of viewing is in local time.
+EVENT_UTC_OFFSET_HOURS: dict[str, float] = {
+    "north_america": -5.0,
+    "europe": 2.0,
+    "latin_america": -3.0,
+    "asia_pacific": 8.0,
+}
+
+#: How each snapshot column is computed from the events in (as_of - 30 days, as_of].
+EVENT_SNAPSHOT_COLUMNS: dict[str, str] = {
+    "sessions_30d": "number of events 'session'",
+    "recs_shown_30d": "number of events 'impression'",
+    "quality_plays_30d": "number of events 'click' (each click starts a play)",
+    "watch_hours_30d": "sum of watch_hours, rounded to 0.1",
+    "take_rate_30d": "quality_plays_30d / recs_shown_30d rounded to 4 places (0 if no impression)",
+}
+
+_EVENT_BLOCK_DAYS = 30
+_EVENT_MAX_ROWS = 40_000_000
+
+
+def _local_second_of_day(rng: np.random.Generator, n: int) -> np.ndarray:
+    # Viewing peaks in the local evening; a quarter of visits spread over the waking day.
+    evening = np.mod(rng.normal(20.5, 1.8, n), 24.0)
+    daytime = rng.uniform(7.0, 24.0, n)
+    return np.floor(np.where(rng.random(n) < 0.75, evening, daytime) * 3_600.0)
+
+
+def make_events(
+    customers: pd.DataFrame,
+    *,
+    seed: int,
+    history_days: int = 60,
+    n_customers: int | None = None,
+    snapshot_date: str = SNAPSHOT_DATE,
+) -> pd.DataFrame:
+    """Simulate the session-level event log behind the customers' 30-day snapshot columns.
+
+    One row per event, sorted by time: app sessions, recommendation impressions, clicks on a
+    recommendation (each starts a *quality play*), plays with the seconds until the video
+    started and the hours watched, and visits to the cancel page. The snapshot instant is
+    ``as_of = snapshot_date`` 00:00 UTC; the snapshot's 30-day window is
+    ``(as_of - 30 days, as_of]``. Over that window, per customer, the events reproduce the
+    snapshot exactly (see :data:`EVENT_SNAPSHOT_COLUMNS`): ``sessions_30d`` counts
+    ``session`` events, ``recs_shown_30d`` ``impression`` events, ``quality_plays_30d``
+    ``click`` events, ``watch_hours_30d`` is the sum of ``watch_hours`` rounded to 0.1 and
+    ``take_rate_30d`` their ratio. The 30 days before that hold the watch hours
+    ``watch_hours_30d / (1 + watch_trend)`` (rounded to 0.1) of customers subscribed all
+    that time; earlier 30-day blocks follow a random walk, as in :func:`make_activity`.
+    No event precedes a customer's ``signup_date``.
+
+    Visits happen mostly in the local evening; local time is UTC plus the customer's
+    region's offset in :data:`EVENT_UTC_OFFSET_HOURS`. Events of a customer with no
+    session in a 30-day block (a recommendation e-mail, a play from the TV's home screen)
+    have no ``session_id``. Customers with a high true churn probability visit the cancel
+    page more often.
+
+    Args:
+        customers: a frame from :func:`make_customers` or the shipped snapshot (or a subset
+            of its rows).
+        seed: seed for ``numpy.random.default_rng``.
+        history_days: days of history before ``as_of``, in [30, 365]; 30-day blocks count
+            back from ``as_of``, the oldest may be shorter.
+        n_customers: use only the first ``n_customers`` rows of ``customers``, in
+            [1, 10,000,000]; ``None`` (default) uses all.
+        snapshot_date: the snapshot date ``customers`` was generated with.
+
+    Returns:
+        A DataFrame with the columns :data:`EVENT_COLUMNS`: ``customer_id`` (str), ``ts``
+        (datetime64[ns, UTC], millisecond resolution), ``event`` (categorical with the
+        categories :data:`EVENT_TYPES`), ``session_id`` (nullable Int64, numbered from 1 in
+        order of the session start; missing outside a session), ``watch_hours`` (float,
+        positive on ``play`` events, 0 elsewhere) and ``play_delay_s`` (float, seconds from
+        the request to the first frame on ``play`` events, missing elsewhere), sorted by
+        ``ts`` (ties: in the order of :data:`EVENT_TYPES`, then by customer).
+        ``frame.attrs["truth"]`` holds, as plain JSON types (so Parquet keeps them),
+        ``as_of`` (ISO text, ``"2024-06-30T00:00:00+00:00"``: ``pd.Timestamp(as_of)``),
+        ``window_days`` (30), ``history_days``, ``start`` (ISO text: events are after it),
+        ``event_types``, ``utc_offset_hours`` (by region), ``snapshot_columns`` (as
+        :data:`EVENT_SNAPSHOT_COLUMNS`), ``n_customers`` and ``seed``.
+
+    Raises:
+        ValueError: naming the argument, when ``customers`` lacks a needed column, an option
+            is out of range, or the log would exceed 40,000,000 events.
+
+    Example:
+        >>> customers = make_customers(50, seed=1)
+        >>> events = make_events(customers, seed=1)
+        >>> as_of = pd.Timestamp(events.attrs["truth"]["as_of"])
+        >>> last_30 = events[events["ts"] > as_of - pd.Timedelta(days=30)]
+        >>> sessions = (last_30["event"] == "session").groupby(last_30["customer_id"]).sum()
+        >>> bool((sessions == customers.set_index("customer_id")["sessions_30d"]).all())
+        True
+
+    Taught in: notebooks/ch03-data-engineering/01-formats-and-engines.ipynb,
+    notebooks/ch03-data-engineering/02-batch-vs-stream-features.ipynb
+    """
+    needed = {
+        "customer_id",
+        "signup_date",
+        "region",
+        "watch_hours_30d",
+        "watch_trend",
+        "sessions_30d",
+        "recs_shown_30d",
+        "quality_plays_30d",
+        "take_rate_30d",
+        "true_churn_prob_30d",
+    }
+    if not isinstance(customers, pd.DataFrame):
+        raise ValueError(
+            f"`customers` must be a DataFrame from make_customers, got {type(customers).__name__}"
+        )
+    missing = sorted(needed - set(customers.columns))
+    if missing:
+        raise ValueError(
+            f"`customers` lacks the columns {missing}; pass a frame from make_customers"
+        )
+    seed = check_int("seed", seed, "[0, inf)")
+    history = check_int("history_days", history_days, "[30, 365]")
+    if n_customers is not None:
+        customers = customers.iloc[: check_int("n_customers", n_customers, "[1, 1e7]")]
+    if len(customers) == 0:
+        raise ValueError("`customers` must have at least one row, got an empty frame")
+    try:
+        as_of = pd.Timestamp(snapshot_date).normalize()
+    except (ValueError, TypeError) as err:
+        raise ValueError(
+            f"`snapshot_date` must be an ISO date like '2024-06-30', got {snapshot_date!r}"
+        ) from err
+    if pd.isna(as_of):
+        raise ValueError(
+            f"`snapshot_date` must be an ISO date like '2024-06-30', got {snapshot_date!r}"
+        )
+    as_of = as_of.tz_localize("UTC") if as_of.tzinfo is None else as_of.tz_convert("UTC")
+    rng = np.random.default_rng(seed)
+    day_s = 86_400
+    n = len(customers)
+
+    # Per customer and 30-day block (k = 0 ends at as_of), the available whole days.
+    n_blocks = -(-history // _EVENT_BLOCK_DAYS)
+    ks = np.arange(n_blocks)
+    signup = customers["signup_date"].to_numpy(dtype="datetime64[ns]")
+    signup_day = (signup - as_of.tz_localize(None).to_datetime64()) // np.timedelta64(1, "D")
+    signup_day = signup_day.astype(np.int64)  # days relative to as_of (negative)
+    end_day = -_EVENT_BLOCK_DAYS * ks
+    start_day = np.maximum(
+        np.maximum(end_day - _EVENT_BLOCK_DAYS, -history)[None, :], signup_day[:, None]
+    )
+    avail = np.maximum(end_day[None, :] - start_day, 0)  # (n, n_blocks) whole days
+    frac = avail / _EVENT_BLOCK_DAYS
+
+    # Counts per block: block 0 is the snapshot; earlier blocks as in make_activity.
+    w0 = customers["watch_hours_30d"].to_numpy(dtype=float)
+    w1 = w0 / (1.0 + customers["watch_trend"].to_numpy(dtype=float))
+    watch = np.empty((n, n_blocks))
+    watch[:, 0] = w0
+    level = np.log(np.maximum(w1, 0.05))
+    steps = rng.normal(0.0, 0.18, (n, n_blocks))
+    for k in range(1, n_blocks):
+        if k == 1:
+            watch[:, k] = w1
+        else:
+            level = level + steps[:, k]
+            watch[:, k] = np.exp(level)
+    watch[:, 1:] = np.round(np.minimum(watch[:, 1:] * frac[:, 1:], MAX_WATCH_HOURS_30D), 1)
+    recs0 = customers["recs_shown_30d"].to_numpy(dtype=np.int64)
+    take_p = np.clip(
+        (customers["take_rate_30d"].to_numpy(dtype=float) * recs0 + 1.0) / (recs0 + 8.0),
+        0.0,
+        0.95,
+    )
+    sessions = rng.poisson(frac + 0.9 * watch)
+    recs = rng.poisson(4.0 * frac + 5.0 * sessions)
+    clicks = rng.binomial(recs, np.broadcast_to(take_p[:, None], recs.shape))
+    sessions[:, 0] = customers["sessions_30d"].to_numpy(dtype=np.int64)
+    recs[:, 0] = recs0
+    clicks[:, 0] = customers["quality_plays_30d"].to_numpy(dtype=np.int64)
+    milli = np.round(watch * 1_000.0).astype(np.int64)  # watch time in thousandths of an hour
+    other_plays = np.where(milli > 0, rng.poisson(0.4 * sessions), 0)
+    other_plays = np.where((milli > 0) & (clicks + other_plays == 0), 1, other_plays)
+    p30 = customers["true_churn_prob_30d"].to_numpy(dtype=float)
+    cancels = rng.poisson(frac * (0.01 + 2.0 * p30[:, None]))
+    plays = clicks + other_plays
+    total = int((sessions + recs + clicks + plays + cancels).sum())
+    if total > _EVENT_MAX_ROWS:
+        raise ValueError(
+            f"the event log would hold {total:,} events, more than {_EVENT_MAX_ROWS:,}; "
+            "pass fewer customers (`n_customers`) or a shorter `history_days`"
+        )
+
+    # Cells (customer, block), flattened; visits: the sessions, or one hidden visit.
+    cell_sessions = sessions.ravel()
+    cell_other = (recs + cancels + other_plays + clicks).ravel()
+    cell_visits = np.where(cell_sessions > 0, cell_sessions, (cell_other > 0).astype(np.int64))
+    n_cells = n * n_blocks
+    cell_cust = np.repeat(np.arange(n), n_blocks)
+    cell_start_s = (start_day.ravel() * day_s).astype(np.int64)
+    cell_len_s = (avail.ravel() * day_s).astype(np.int64)
+    first_visit = np.concatenate([[0], np.cumsum(cell_visits)[:-1]])
+    n_visits = int(cell_visits.sum())
+    visit_cell = np.repeat(np.arange(n_cells), cell_visits)
+    visit_shown = cell_sessions[visit_cell] > 0
+    visit_dur = np.clip(rng.lognormal(np.log(2_400.0), 0.8, n_visits), 60.0, 4 * 3_600.0)
+
+    def place(cell_counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # Spread each cell's events over its visits; return (visit, seconds into the visit).
+        cells = np.repeat(np.arange(n_cells), cell_counts)
+        visit = first_visit[cells] + np.floor(rng.random(len(cells)) * cell_visits[cells]).astype(
+            np.int64
+        )
+        return visit, 1.0 + rng.random(len(cells)) * visit_dur[visit]
+
+    imp_visit, imp_delta = place(recs.ravel())
+    # Clicks: the first ones of each cell's impressions (whose visits and times are random,
+    # so this is a random subset), a few seconds after them.
+    imp_cell = visit_cell[imp_visit]
+    imp_rank = (
+        np.arange(len(imp_cell)) - np.concatenate([[0], np.cumsum(recs.ravel())[:-1]])[imp_cell]
+    )
+    clicked = imp_rank < clicks.ravel()[imp_cell]
+    click_visit = imp_visit[clicked]
+    click_delta = imp_delta[clicked] + rng.uniform(2.0, 30.0, int(clicked.sum()))
+    click_delay = rng.lognormal(np.log(1.5), 0.5, len(click_visit))
+    other_visit, other_delta = place(other_plays.ravel())
+    other_delay = rng.lognormal(np.log(1.5), 0.5, len(other_visit))
+    cancel_visit, cancel_delta = place(cancels.ravel())
+    session_visit = np.flatnonzero(visit_shown)
+
+    play_visit = np.concatenate([click_visit, other_visit])
+    play_delay = np.concatenate([click_delay, other_delay])
+    play_delta = np.concatenate([click_delta + click_delay, other_delta + other_delay])
+    # Watch time: each cell's thousandths of an hour split over its plays, at least 1 each.
+    play_cell = visit_cell[play_visit]
+    order = np.argsort(play_cell, kind="stable")
+    play_visit, play_delay, play_delta, play_cell = (
+        a[order] for a in (play_visit, play_delay, play_delta, play_cell)
+    )
+    cell_plays = np.bincount(play_cell, minlength=n_cells)
+    cell_milli = np.maximum(milli.ravel(), cell_plays)
+    weight = rng.gamma(0.8, 1.0, len(play_cell)) + 1e-9
+    weight_sum = np.bincount(play_cell, weights=weight, minlength=n_cells)
+    spare = (cell_milli - cell_plays)[play_cell]
+    share = 1 + np.floor(spare * weight / weight_sum[play_cell]).astype(np.int64)
+    left = cell_milli - np.bincount(play_cell, weights=share, minlength=n_cells).astype(np.int64)
+    play_first = np.concatenate([[0], np.cumsum(cell_plays)[:-1]])
+    has_play = cell_plays > 0
+    share[play_first[has_play]] += left[has_play]
+    play_hours = share / 1_000.0
+
+    kinds = np.concatenate(
+        [
+            np.zeros(len(session_visit), np.int8),
+            np.ones(len(imp_visit), np.int8),
+            np.full(len(click_visit), 2, np.int8),
+            np.full(len(play_visit), 3, np.int8),
+            np.full(len(cancel_visit), 4, np.int8),
+        ]
+    )
+    ev_visit = np.concatenate([session_visit, imp_visit, click_visit, play_visit, cancel_visit])
+    ev_delta = np.concatenate(
+        [np.zeros(len(session_visit)), imp_delta, click_delta, play_delta, cancel_delta]
+    )
+    n_play = len(play_visit)
+    ev_hours = np.zeros(len(kinds))
+    ev_delay = np.full(len(kinds), np.nan)
+    at_play = len(session_visit) + len(imp_visit) + len(click_visit)
+    ev_hours[at_play : at_play + n_play] = play_hours
+    ev_delay[at_play : at_play + n_play] = play_delay
+
+    # Visit starts: a local time of day on a random day, kept inside the cell's days.
+    span = np.zeros(n_visits)
+    np.maximum.at(span, ev_visit, ev_delta)
+    offset_h = _lookup(customers["region"].to_numpy(dtype=object), EVENT_UTC_OFFSET_HOURS)[
+        cell_cust[visit_cell]
+    ]
+    len_s = cell_len_s[visit_cell]
+    local = np.floor(rng.random(n_visits) * len_s / day_s) * day_s
+    local = local + _local_second_of_day(rng, n_visits) - offset_h * 3_600.0
+    start = np.mod(local, np.maximum(len_s, 1))
+    start = np.maximum(np.minimum(start, len_s - 1.0 - np.ceil(span)), 0.0)
+    visit_s = cell_start_s[visit_cell] + start + 1.0
+    ev_ms = np.round((visit_s[ev_visit] + ev_delta) * 1_000.0).astype(np.int64)
+
+    # Session ids in order of the session start.
+    session_order = np.lexsort((visit_cell[session_visit], visit_s[session_visit]))
+    visit_id = np.zeros(n_visits, dtype=np.int64)
+    visit_id[session_visit[session_order]] = np.arange(1, len(session_visit) + 1)
+    # Sort by time, then event type, then customer; the rare full ties by position (a fast
+    # sort, then a stable fix of the tied runs, so every platform gives the same order).
+    ev_cust = cell_cust[visit_cell[ev_visit]]
+    key = ((ev_ms - ev_ms.min()) * len(EVENT_TYPES) + kinds) * n + ev_cust
+    sort = np.argsort(key)
+    sorted_key = key[sort]
+    tied = np.flatnonzero(sorted_key[1:] == sorted_key[:-1])
+    if len(tied):
+        pos = np.unique(np.concatenate([tied, tied + 1]))
+        sort[pos] = sort[pos][np.lexsort((sort[pos], sorted_key[pos]))]
+    ev_visit = ev_visit[sort]
+    ids = customers["customer_id"].astype(STRING_DTYPE).array
+    frame = pd.DataFrame(
+        {
+            "customer_id": ids.take(ev_cust[sort]),
+            "ts": pd.to_datetime(as_of.value + ev_ms[sort] * 1_000_000, unit="ns", utc=True),
+            "event": pd.Categorical.from_codes(kinds[sort], categories=list(EVENT_TYPES)),
+            "session_id": pd.arrays.IntegerArray(visit_id[ev_visit], ~visit_shown[ev_visit]),
+            "watch_hours": ev_hours[sort],
+            "play_delay_s": np.round(ev_delay[sort], 3),
+        }
+    )
+    frame["ts"] = frame["ts"].astype("datetime64[ns, UTC]")
+    # Plain JSON types only, so a Parquet file keeps them (pandas stores attrs as JSON).
+    frame.attrs["truth"] = {
+        "as_of": as_of.isoformat(),
+        "window_days": _EVENT_BLOCK_DAYS,
+        "history_days": history,
+        "start": (as_of - pd.Timedelta(days=history)).isoformat(),
+        "event_types": list(EVENT_TYPES),
+        "utc_offset_hours": dict(EVENT_UTC_OFFSET_HOURS),
+        "snapshot_columns": dict(EVENT_SNAPSHOT_COLUMNS),
+        "n_customers": n,
+        "seed": seed,
+    }
+    return frame[EVENT_COLUMNS]
 
 
 # --------------------------------------------------------------------------- experiment
@@ -1070,3 +1678,165 @@ def make_request_trace(
     truth["seed"] = seed
     frame.attrs["truth"] = truth
     return frame
+
+
+# --------------------------------------------------------------------------- survey sample
+# Section added for notebooks/ch04-training-data/01-sampling-and-imbalance.ipynb:
+# survey_response_prob, make_survey (a convenience sample whose inclusion depends on
+# engagement, with the true inclusion probabilities recorded).
+
+__all__ += ["make_survey", "survey_response_prob"]
+
+#: The engagement index is cut at this many standard deviations, so no respondent stands for
+#: more than about a hundred customers at the default response rate.
+SURVEY_ENGAGEMENT_CLIP = 2.0
+
+_SURVEY_NEEDED = (
+    "customer_id",
+    "watch_hours_30d",
+    "watch_trend",
+    "take_rate_30d",
+    "true_churn_prob_30d",
+)
+
+
+def _standardise(values: np.ndarray) -> np.ndarray:
+    sd = float(values.std())
+    return (values - values.mean()) / sd if sd > 0 else np.zeros_like(values)
+
+
+def _check_survey_customers(customers: Any) -> pd.DataFrame:
+    if not isinstance(customers, pd.DataFrame):
+        raise ValueError(
+            f"`customers` must be a DataFrame from make_customers, got {type(customers).__name__}"
+        )
+    missing = sorted(set(_SURVEY_NEEDED) - set(customers.columns))
+    if missing:
+        raise ValueError(
+            f"`customers` lacks the columns {missing}; pass a frame from make_customers"
+        )
+    if len(customers) == 0:
+        raise ValueError("`customers` must have at least one row, got an empty frame")
+    return customers
+
+
+def survey_response_prob(
+    customers: pd.DataFrame, *, response_rate: float = 0.1, engagement_effect: float = 1.0
+) -> np.ndarray:
+    """The true probability that each customer answers a satisfaction survey.
+
+    Engaged customers answer; customers on their way out do not. The engagement index is
+    the standardised sum of two standardised parts: *usage* (log watch hours, the watch
+    trend cut to [-1, 1], and the take-rate, each standardised and summed) and minus the
+    customer's true churn logit (a customer about to cancel ignores the company's e-mail).
+    The index is cut to ±:data:`SURVEY_ENGAGEMENT_CLIP` and the response probability is
+    ``sigmoid(a + engagement_effect * index)``, with the intercept ``a`` solved so that the
+    probabilities average ``response_rate`` over ``customers``.
+
+    Args:
+        customers: a frame from :func:`make_customers` (or a subset of its rows).
+        response_rate: the mean response probability, in (0, 1).
+        engagement_effect: log-odds of answering per standard deviation of engagement, in
+            [0, 5]; 0 gives a simple random sample with ``response_rate``.
+
+    Returns:
+        An array of probabilities in (0, 1), one per row of ``customers``, whose mean is
+        ``response_rate``.
+
+    Raises:
+        ValueError: naming the argument, when ``customers`` lacks a needed column or is empty,
+            or an option is out of its range.
+
+    Example:
+        >>> customers = make_customers(2_000, seed=1)
+        >>> p = survey_response_prob(customers, response_rate=0.2)
+        >>> round(float(p.mean()), 6)
+        0.2
+
+    Taught in: notebooks/ch04-training-data/01-sampling-and-imbalance.ipynb
+    """
+    frame = _check_survey_customers(customers)
+    rate = check_number("response_rate", response_rate, "(0, 1)")
+    effect = check_number("engagement_effect", engagement_effect, "[0, 5]")
+    usage = (
+        _standardise(np.log1p(frame["watch_hours_30d"].to_numpy(float)))
+        + _standardise(np.clip(frame["watch_trend"].to_numpy(float), -1.0, 1.0))
+        + _standardise(frame["take_rate_30d"].to_numpy(float))
+    )
+    p_churn = np.clip(frame["true_churn_prob_30d"].to_numpy(float), 1e-9, 1 - 1e-9)
+    risk = _standardise(np.log(p_churn) - np.log1p(-p_churn))
+    index = np.clip(
+        _standardise(_standardise(usage) - risk), -SURVEY_ENGAGEMENT_CLIP, SURVEY_ENGAGEMENT_CLIP
+    )
+    # Solve sigmoid(a + effect * index).mean() == rate by bisection on a (monotone in a).
+    low, high = -40.0, 40.0
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        if _sigmoid(mid + effect * index).mean() < rate:
+            low = mid
+        else:
+            high = mid
+    return _sigmoid(0.5 * (low + high) + effect * index)
+
+
+def make_survey(
+    customers: pd.DataFrame,
+    *,
+    seed: int,
+    response_rate: float = 0.1,
+    engagement_effect: float = 1.0,
+) -> pd.DataFrame:
+    """Simulate who answers a survey e-mailed to every customer: a convenience sample.
+
+    Each customer answers independently with the probability of
+    :func:`survey_response_prob`: engaged customers answer, customers about to cancel
+    rarely do, so the respondents churn less than the customer base. The true response
+    probabilities are kept, so a notebook can weight each respondent by ``1 / p`` (importance
+    weighting) and compare both estimates with the base's true churn rate.
+
+    Args:
+        customers: a frame from :func:`make_customers` (or a subset of its rows).
+        seed: seed for ``numpy.random.default_rng``.
+        response_rate: the mean response probability, in (0, 1).
+        engagement_effect: log-odds of answering per standard deviation of engagement, in
+            [0, 5]; 0 makes the survey a simple random sample.
+
+    Returns:
+        The respondents: the rows of ``customers`` who answered (in their original order,
+        with the original index), plus ``true_response_prob`` (float). ``attrs["truth"]``
+        holds ``response_rate``, ``engagement_effect``, ``seed``, ``n_invited``,
+        ``n_responded`` and the invited base's ``churn_rate_30d`` (share of ``churned_30d``)
+        and ``mean_true_churn_prob_30d``.
+
+    Raises:
+        ValueError: naming the argument, as :func:`survey_response_prob`, or for a bad seed.
+
+    Example:
+        >>> customers = make_customers(5_000, seed=2)
+        >>> survey = make_survey(customers, seed=3)
+        >>> truth = survey.attrs["truth"]
+        >>> bool(survey["churned_30d"].mean() < truth["churn_rate_30d"])
+        True
+
+    Taught in: notebooks/ch04-training-data/01-sampling-and-imbalance.ipynb
+    """
+    seed = check_int("seed", seed, "[0, inf)")
+    p = survey_response_prob(
+        customers, response_rate=response_rate, engagement_effect=engagement_effect
+    )
+    rng = np.random.default_rng(seed)
+    answered = rng.random(len(customers)) < p
+    survey = customers.loc[answered].copy()
+    survey["true_response_prob"] = p[answered]
+    truth: dict[str, Any] = {
+        "response_rate": float(response_rate),
+        "engagement_effect": float(engagement_effect),
+        "seed": seed,
+        "n_invited": len(customers),
+        "n_responded": int(answered.sum()),
+    }
+    if "churned_30d" in customers.columns:
+        truth["churn_rate_30d"] = float(customers["churned_30d"].mean())
+    truth["mean_true_churn_prob_30d"] = float(customers["true_churn_prob_30d"].mean())
+    survey.attrs["truth"] = truth
+    return survey

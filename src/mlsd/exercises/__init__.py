@@ -417,9 +417,24 @@ def _load_all() -> None:
         importlib.import_module(f"{__name__}.{info.name}")
 
 
+def _module_of(qid: str) -> str:
+    """The module that registers ``qid``: ``"ch01-churn.q"`` -> ``"ch01_churn"``."""
+    return qid.partition(".")[0].replace("-", "_")
+
+
 def get(qid: str) -> Question:
-    """Return the question with id ``qid``."""
-    _load_all()
+    """Return the question with id ``qid``.
+
+    Only the question's own module is imported (a notebook's first ``get`` then costs
+    milliseconds, not the import of every chapter's checkers); an id outside that naming
+    falls back to loading every module.
+    """
+    if qid not in _REGISTRY:
+        module = _module_of(qid)
+        if module.isidentifier() and module in {i.name for i in pkgutil.iter_modules(__path__)}:
+            importlib.import_module(f"{__name__}.{module}")
+    if qid not in _REGISTRY:
+        _load_all()
     if qid not in _REGISTRY:
         raise ValueError(f"unknown exercise {qid!r}; known: {sorted(_REGISTRY)}")
     return _REGISTRY[qid]

@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.proportion import samplesize_proportions_2indep_onetail
 
 from mlsd.exercises import (
     ChoiceQuestion,
@@ -44,11 +43,16 @@ def _close(a: float, b: float, rtol: float) -> bool:
 # ----------------------------------------------------------------------------- sample size
 
 
+def _samplesize(*args: Any, **kwargs: Any) -> float:
+    # statsmodels is imported on first use: every notebook loads every exercise module.
+    from statsmodels.stats.proportion import samplesize_proportions_2indep_onetail
+
+    return samplesize_proportions_2indep_onetail(*args, **kwargs)
+
+
 def _solve_sample_size(*, baseline: float, mde_abs: float, alpha: float, power: float) -> int:
     """Users per arm (rounded up) for a two-sided two-proportion test, 50/50 split."""
-    n = samplesize_proportions_2indep_onetail(
-        mde_abs, baseline, power, ratio=1, alpha=alpha, alternative="two-sided"
-    )
+    n = _samplesize(mde_abs, baseline, power, ratio=1, alpha=alpha, alternative="two-sided")
     return math.ceil(n)
 
 
@@ -63,9 +67,7 @@ def _check_sample_size(
         return None
     if _close(value, 2 * expected, 0.02):
         return "That is both arms together; the question asks for users per arm."
-    one_sided = samplesize_proportions_2indep_onetail(
-        mde_abs, baseline, power, alpha=alpha, alternative="larger"
-    )
+    one_sided = _samplesize(mde_abs, baseline, power, alpha=alpha, alternative="larger")
     if _close(value, one_sided, 0.02):
         return "That is the size for a one-sided test; the design is two-sided (use alpha / 2)."
     return compare_numbers(value, expected, rtol=0.02, atol=0.0)
