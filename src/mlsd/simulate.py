@@ -255,6 +255,19 @@ def _std_normal_cdf(x: float) -> float:
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
+def _check_customers(customers: object, needed: Any) -> None:
+    """Refuse anything but a frame from :func:`make_customers` with the ``needed`` columns."""
+    if not isinstance(customers, pd.DataFrame):
+        raise ValueError(
+            f"`customers` must be a DataFrame from make_customers, got {type(customers).__name__}"
+        )
+    missing = sorted(set(needed) - set(customers.columns))
+    if missing:
+        raise ValueError(
+            f"`customers` lacks the columns {missing}; pass a frame from make_customers"
+        )
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -663,15 +676,7 @@ def make_cancellation_notes(
         "device",
         "payment_method",
     }
-    if not isinstance(customers, pd.DataFrame):
-        raise ValueError(
-            f"`customers` must be a DataFrame from make_customers, got {type(customers).__name__}"
-        )
-    missing = sorted(needed - set(customers.columns))
-    if missing:
-        raise ValueError(
-            f"`customers` lacks the columns {missing}; pass a frame from make_customers"
-        )
+    _check_customers(customers, needed)
     seed = check_int("seed", seed, "[0, inf)")
     n_annotators = check_int("n_annotators", n_annotators, "[1, 9]")
     clear_share = check_number("clear_share", clear_share, "[0, 1]")
@@ -821,15 +826,7 @@ def make_activity(
         "days_to_churn",
         "censored",
     }
-    if not isinstance(customers, pd.DataFrame):
-        raise ValueError(
-            f"`customers` must be a DataFrame from make_customers, got {type(customers).__name__}"
-        )
-    missing = sorted(needed - set(customers.columns))
-    if missing:
-        raise ValueError(
-            f"`customers` lacks the columns {missing}; pass a frame from make_customers"
-        )
+    _check_customers(customers, needed)
     n_before = check_int("n_months", n_months, "[3, 60]")
     n_after = check_int("n_months_after", n_months_after, "[0, 3]")
     seed = check_int("seed", seed, "[0, inf)")
@@ -1055,15 +1052,7 @@ def make_events(
         "take_rate_30d",
         "true_churn_prob_30d",
     }
-    if not isinstance(customers, pd.DataFrame):
-        raise ValueError(
-            f"`customers` must be a DataFrame from make_customers, got {type(customers).__name__}"
-        )
-    missing = sorted(needed - set(customers.columns))
-    if missing:
-        raise ValueError(
-            f"`customers` lacks the columns {missing}; pass a frame from make_customers"
-        )
+    _check_customers(customers, needed)
     seed = check_int("seed", seed, "[0, inf)")
     history = check_int("history_days", history_days, "[30, 365]")
     if n_customers is not None:
@@ -1706,15 +1695,7 @@ def _standardise(values: np.ndarray) -> np.ndarray:
 
 
 def _check_survey_customers(customers: Any) -> pd.DataFrame:
-    if not isinstance(customers, pd.DataFrame):
-        raise ValueError(
-            f"`customers` must be a DataFrame from make_customers, got {type(customers).__name__}"
-        )
-    missing = sorted(set(_SURVEY_NEEDED) - set(customers.columns))
-    if missing:
-        raise ValueError(
-            f"`customers` lacks the columns {missing}; pass a frame from make_customers"
-        )
+    _check_customers(customers, set(_SURVEY_NEEDED))
     if len(customers) == 0:
         raise ValueError("`customers` must have at least one row, got an empty frame")
     return customers
