@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import check_outcomes
 from papermill.exceptions import PapermillExecutionError
 
 import mlsd
@@ -117,12 +118,8 @@ def test_other_seed_and_a_six_hourly_batch_pass_every_check(notebook_runs, strea
     assert f"{ages.max():.1f} h at most (bound: every + delay = 7 h)" in text
     cutoff = pd.Timestamp("2024-07-02 18:00", tz="UTC")  # last 6-hour cutoff served by 00:00
     assert f"has its cutoff at {cutoff} (UTC)" in text
-    outputs = [
-        out.get("data", {}).get("text/plain", "")
-        for cell in nb.cells
-        for out in cell.get("outputs", [])
-    ]
-    assert sum("[Correct]" in o for o in outputs) == 5  # the five exercises' solutions
+    outcomes = [found["outcome"] for found in check_outcomes(nb)]
+    assert outcomes == ["correct"] * 5, outcomes  # the five exercises' solutions
 
 
 def test_bad_parameter_is_rejected_with_a_clear_message(run_notebook):

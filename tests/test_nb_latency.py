@@ -7,6 +7,7 @@ once, offline, whichever test asks first.
 from __future__ import annotations
 
 import pytest
+from conftest import check_outcomes
 from papermill.exceptions import PapermillExecutionError
 
 NOTEBOOK = "notebooks/ch01-overview/02-latency-vs-throughput.ipynb"
@@ -43,12 +44,8 @@ def test_other_seed_and_small_measurement_cap_pass_every_check(notebook_runs, st
     assert "q = 1.0% per backend, N = 30: 26.0% of requests are slow" in text
     assert "By expected profit, choose:" in text
     assert "servers needed by hour:" in text
-    outputs = [
-        out.get("data", {}).get("text/plain", "")
-        for cell in nb.cells
-        for out in cell.get("outputs", [])
-    ]
-    assert sum("[Correct]" in o for o in outputs) == 5  # the five exercises' solutions
+    outcomes = [found["outcome"] for found in check_outcomes(nb)]
+    assert outcomes == ["correct"] * 5, outcomes  # the five exercises' solutions
 
 
 def test_bad_parameter_is_rejected_with_a_clear_message(run_notebook):
