@@ -449,12 +449,64 @@ def partial_path(dest: Path) -> Path:
     return dest.with_name(f".{dest.stem}.partial{dest.suffix}")
 
 
+#: A cell still running after this many seconds gets the executing notebook saved, so that a
+#: kill or a dying kernel finds it marked "running" with the outputs before it.
+SAVE_AFTER_S = 0.5
+
+
+class _PartialSaver:
+    """nbclient hooks that save the executing notebook to ``partial`` when it matters.
+
+    papermill can save after every cell's start and end (``request_save_on_cell_execute``), but
+    writing the whole notebook, figures included, twice per cell took a third of a run's time.
+    Here it is written when execution starts, when a cell is still running after
+    ``SAVE_AFTER_S`` (the cell a signal or a dying kernel would interrupt), and by papermill at
+    the end; ``running`` names the cell being executed (papermill's index) or None.
+    """
+
+    def __init__(self, partial: Path):
+        self.partial = partial
+        self.nb = None
+        self.running: int | None = None
+
+    def hooks(self) -> dict[str, Any]:
+        return {
+            "on_notebook_start": self._notebook_start,
+            "on_cell_start": self._cell_start,
+            "on_cell_executed": self._cell_executed,
+        }
+
+    def save(self) -> None:
+        """Write the notebook as it stands (a cut-short file is caught by _finish_partial)."""
+        if self.nb is not None:
+            from papermill.iorw import write_ipynb
+
+            write_ipynb(self.nb, str(self.partial))
+
+    def _notebook_start(self, notebook, **_kw) -> None:
+        self.nb = notebook
+        self.save()
+
+    def _cell_start(self, cell, cell_index, **_kw) -> None:
+        import asyncio
+
+        self.running = cell_index
+        asyncio.get_running_loop().call_later(SAVE_AFTER_S, self._save_if_running, cell_index)
+
+    def _cell_executed(self, cell, cell_index, **_kw) -> None:
+        self.running = None
+
+    def _save_if_running(self, cell_index: int) -> None:
+        if self.running == cell_index:
+            self.save()
+
+
 def _execute_one(
     src: str, dest: str, parameters: dict[str, Any], cwd: str, html_path: str | None
 ) -> dict[str, Any]:
     """Execute one notebook with papermill into ``dest``; never raises.
 
-    papermill saves the notebook after every cell; it saves to a hidden sibling, renamed
+    The notebook is written to a hidden sibling (see :class:`_PartialSaver` for when), renamed
     into place at the end, so a full disk or a kill never leaves half a notebook at ``dest``.
     """
     import papermill as pm
@@ -462,6 +514,7 @@ def _execute_one(
     start = time.perf_counter()
     error = None
     partial = partial_path(Path(dest))
+    saver = _PartialSaver(partial)
     try:
         pm.execute_notebook(
             src,
@@ -470,12 +523,14 @@ def _execute_one(
             cwd=cwd,
             progress_bar=False,
             log_output=False,
+            request_save_on_cell_execute=False,
             kernel_name="python3",
             kernel_manager_class=_tracked_kernel_manager(),
             # The kernel's notices (the TCP transport, "KeyboardInterrupt caught in kernel"
             # when jupyter_client interrupts it at shutdown) repeat for every notebook and
             # are not the user's concern; a cell's error still reaches the manifest.
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            **saver.hooks(),
         )
         status = "ok"
     except pm.PapermillExecutionError as exc:
@@ -491,8 +546,16 @@ def _execute_one(
         evalue = str(exc)
         if isinstance(exc, OSError) and exc.strerror:
             evalue = f"could not write {dest}: {exc.strerror}"
+        cell = None
+        if saver.running is not None and saver.nb is not None:  # stopped inside a cell
+            cell = _source_cell_number_of(saver.nb.cells, saver.running)
+            with contextlib.suppress(Exception):  # keep the outputs it had (disk permitting)
+                saver.nb.cells[saver.running].metadata.setdefault("papermill", {})["status"] = (
+                    "failed"
+                )
+                saver.save()
         error = {
-            "cell": _running_cell(partial),
+            "cell": cell if cell is not None else _running_cell(partial),
             "execution_count": None,
             "ename": type(exc).__name__,
             "evalue": evalue,
