@@ -182,6 +182,20 @@ _EXECUTOR = textwrap.dedent(
     skip_the_iri_grammar()
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
+    sys.path.insert(0, os.environ["MLSD_TESTS_DIR"])
+    import forkkernel
+
+    # Kernels forked from a server that has the libraries loaded (tests/forkkernel.py), where
+    # the machine allows it; otherwise fresh kernels. Either way each answer says which.
+    manager, kernels = None, forkkernel.available()
+    if kernels is None:
+        try:
+            server, sock = forkkernel.start_server(os.environ["MLSD_FORK_DIR"])
+            manager = forkkernel.manager_class(sock)
+            kernels = "forked kernel"
+        except RuntimeError as exc:
+            kernels = str(exc)
+    kernels = kernels if manager else f"fresh kernel ({kernels})"
     for line in sys.stdin:
         job = json.loads(line)
         error = None
@@ -189,13 +203,13 @@ _EXECUTOR = textwrap.dedent(
             pm.execute_notebook(
                 job["in"], job["out"], parameters=job["parameters"], cwd=job["cwd"],
                 kernel_name="python3", progress_bar=False, request_save_on_cell_execute=False,
-                execution_timeout=600,
+                execution_timeout=600, **({"kernel_manager_class": manager} if manager else {}),
             )
         except PapermillExecutionError as exc:
             error = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
-        answers.write(json.dumps({"error": error}) + "\\n")
+        answers.write(json.dumps({"error": error, "kernels": kernels}) + "\\n")
         answers.flush()
     """
 )
@@ -312,7 +326,7 @@ class NotebookRuns:
                 workdir.mkdir(exist_ok=True)
                 how = offline_sandbox(self.cache_dir / "guard")[2]
                 started = time.perf_counter()
-                error = self._executor_run(
+                error, kernels = self._executor_run(
                     {"in": str(in_path), "out": str(out_path), "cwd": str(workdir)}
                     | {"parameters": parameters}
                 )
@@ -321,6 +335,7 @@ class NotebookRuns:
                     nbformat.write(nb, out_path)  # failed before papermill wrote anything
                 meta = {"label": label, "parameters": parameters, "error": error}
                 meta |= {"seconds": round(seconds, 2), "network": how, "pid": os.getpid()}
+                meta["kernels"] = kernels
                 tmp = meta_path.with_suffix(".tmp")
                 tmp.write_text(json.dumps(meta))
                 os.replace(tmp, meta_path)  # the result is complete before anyone reads it
@@ -347,8 +362,11 @@ class NotebookRuns:
             self._log.close()
             self._executor = None
 
-    def _executor_run(self, job: dict) -> str | None:
-        """Execute one notebook in this process's executor (started on first use)."""
+    def _executor_run(self, job: dict) -> tuple[str | None, str]:
+        """Execute one notebook in this process's executor (started on first use).
+
+        Returns the error (None if the notebook ran) and the kind of kernel it ran in.
+        """
         if self._executor is None or self._executor.poll() is not None:
             prefix, env, _ = offline_sandbox(self.cache_dir / "guard")
             self.close()
@@ -356,15 +374,17 @@ class NotebookRuns:
             self._executor = subprocess.Popen(
                 [*prefix, sys.executable, "-c", _EXECUTOR],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True,
-                env=env,
+                env=env | {"MLSD_TESTS_DIR": str(Path(__file__).parent)}
+                | {"MLSD_FORK_DIR": str(self.cache_dir)},
             )  # fmt: skip
         self._executor.stdin.write(json.dumps(job) + "\n")
         self._executor.stdin.flush()
         answer = self._executor.stdout.readline()
         if not answer:  # the executor died: say so, and start a new one next time
             log = (self.cache_dir / f"executor-{os.getpid()}.log").read_text().strip()
-            return f"the executor stopped: {(log.splitlines() or ['no message'])[-1]}"
-        return json.loads(answer)["error"]
+            return f"the executor stopped: {(log.splitlines() or ['no message'])[-1]}", "?"
+        answer = json.loads(answer)
+        return answer["error"], answer["kernels"]
 
 
 @contextlib.contextmanager
@@ -474,7 +494,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         status = "ok" if not meta["error"] else f"FAILED: {meta['error'][:80]}"
         terminalreporter.write_line(
             f"{meta['seconds']:7.1f} s  {meta['label']}  {meta['parameters'] or 'defaults'}"
-            f"  [{meta['network']}] {status}"
+            f"  [{meta['network']}, {meta['kernels']}] {status}"
         )
     terminalreporter.write_line(f"{total:7.1f} s  in total, {len(metas)} executions")
 
