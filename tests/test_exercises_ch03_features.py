@@ -193,6 +193,23 @@ def test_watch_hours_last_7d_other_answers():
     assert q.check(right_7d).correct
 
 
+def test_watch_hours_last_7d_without_the_customer_index_is_named():
+    """A result indexed 0, 1, 2 (reset_index, or no group-by) is told to keep `customer_id`."""
+    q = exercises.get(f"{KEY}.watch_hours_last_7d")
+
+    def positions(events, as_of):
+        return right_7d(events, as_of).reset_index(drop=True)
+
+    def per_play(events, as_of):
+        inside = (events["ts"] > as_of - pd.Timedelta(days=7)) & (events["ts"] <= as_of)
+        return events.loc[inside, "watch_hours"]
+
+    for wrong in (positions, per_play):
+        fb = q.check(wrong)
+        assert fb.kind == "incorrect"
+        assert "not indexed by `customer_id`" in fb.text
+
+
 # ----------------------------------------------------------------------------- q4, q5
 
 

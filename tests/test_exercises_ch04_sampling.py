@@ -160,6 +160,17 @@ def test_neyman_mistakes_are_named(seed, weight, says):
     assert not math.isclose(answer, _neyman_by_hand(ctx), rel_tol=0.06)
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_neyman_read_from_the_table_is_named(seed):
+    """The table's rounded `neyman` value (at least two per stratum) gets its own message."""
+    ctx = _strata_context(seed)
+    from_table = max(2, round(_neyman_by_hand(ctx)))
+    fb = exercises.get("ch04-sampling.neyman_allocation").check(from_table, **ctx)
+    assert fb.kind == "incorrect"
+    assert "table's `neyman` column" in fb.text
+    assert "unrounded" in fb.text
+
+
 # ----------------------------------------------------------------------------- q3, q4
 
 
