@@ -274,7 +274,7 @@ LAST_7D = register(
         solve=_reference_last_7d,
         cases=_week_cases,
         hints=(
-            "Section 5's `watch_hours_30d` is the pattern: keep the events inside the window, "
+            "Section 3's `watch_hours_30d` is the pattern: keep the events inside the window, "
             "group by customer, sum.",
             "Compare `events['ts']` with `as_of - pd.Timedelta(days=7)` (strictly greater) and "
             "with `as_of` (less or equal), both in UTC.",
