@@ -260,10 +260,11 @@ def test_moved_threshold_right_answer(train_share, true_rate):
         (lambda b, s, t: b, "break-even probability itself"),
         (lambda b, s, t: b * s / t, "linear"),
         (lambda b, s, t: _moved_by_hand(b, t, s), "wrong way"),
+        (lambda b, s, t: b / (1 - b) * (s / (1 - s)) / (t / (1 - t)), "still odds"),
     ],
 )
 def test_moved_threshold_mistakes_are_named(train_share, true_rate, wrong, says):
-    """The unmoved threshold, a linear scaling and the reversed move each get their message."""
+    """The unmoved threshold, a linear scaling, the reversed move and odds get their message."""
     ctx = _threshold_context(train_share, true_rate)
     fb = exercises.get("ch04-sampling.moved_threshold").check(
         wrong(ctx["breakeven"], train_share, true_rate), **ctx

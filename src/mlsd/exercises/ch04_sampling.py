@@ -378,6 +378,16 @@ MOVED_THRESHOLD = register(
                     _reference_correction([breakeven], train_share, true_rate)[0]
                 ),
             ),
+            Mistake(
+                "That is still odds, not a probability: you moved the odds of `breakeven` "
+                "correctly; turn them back into a threshold with odds / (1 + odds).",
+                lambda *, breakeven, train_share, true_rate: (
+                    breakeven
+                    / (1 - breakeven)
+                    * (train_share / (1 - train_share))
+                    / (true_rate / (1 - true_rate))
+                ),
+            ),
         ),
     )
 )
