@@ -156,6 +156,20 @@ def test_choice_question_gives_each_options_reason():
     assert q.check(...).kind == NOT_ATTEMPTED
 
 
+def test_choice_prompt_lists_every_letter_rather_than_one_example():
+    """The prompt names all the letters, so no single letter reads like the hint to choose."""
+    from mlsd.exercises import ChoiceQuestion
+
+    q = ChoiceQuestion(
+        "t.letters",
+        "Pick",
+        solve=lambda: "c",
+        options={"a": "one", "b": "two", "c": "three"},
+        reasons={"a": "No.", "b": "No.", "c": "Yes."},
+    )
+    assert q._repr_markdown_().endswith('as text in quotes: `"a"`, `"b"` or `"c"`.')
+
+
 def test_function_question_calls_the_learners_function_on_its_own_cases():
     """A function is called on the checker's cases; None, errors and known mistakes are named."""
     from mlsd.exercises import FunctionQuestion, Mistake

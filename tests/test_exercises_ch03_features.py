@@ -193,6 +193,23 @@ def test_watch_hours_last_7d_other_answers():
     assert q.check(right_7d).correct
 
 
+def test_watch_hours_last_7d_without_the_customer_index_is_named():
+    """A result indexed 0, 1, 2 (reset_index, or no group-by) is told to keep `customer_id`."""
+    q = exercises.get(f"{KEY}.watch_hours_last_7d")
+
+    def positions(events, as_of):
+        return right_7d(events, as_of).reset_index(drop=True)
+
+    def per_play(events, as_of):
+        inside = (events["ts"] > as_of - pd.Timedelta(days=7)) & (events["ts"] <= as_of)
+        return events.loc[inside, "watch_hours"]
+
+    for wrong in (positions, per_play):
+        fb = q.check(wrong)
+        assert fb.kind == "incorrect"
+        assert "not indexed by `customer_id`" in fb.text
+
+
 # ----------------------------------------------------------------------------- q4, q5
 
 
@@ -209,3 +226,23 @@ def test_choice_questions_give_a_reason_for_every_option(qid, right):
             reasons.add(fb.text)
     assert len(reasons) == len(q.options) - 1
     assert q.check("e").kind == "incorrect"
+
+
+def test_watch_hours_last_7d_hint_names_the_section_that_writes_the_pattern():
+    """The first hint's section number is the notebook section that defines `watch_hours_30d`."""
+    import json
+    import re
+    from pathlib import Path
+
+    notebook = Path(__file__).parents[1] / "notebooks/ch03-data-engineering"
+    cells = json.loads((notebook / "02-batch-vs-stream-features.ipynb").read_text())["cells"]
+    section = None
+    for cell in cells:
+        text = "".join(cell["source"])
+        heading = re.match(r"## (\d+)\. ", text)
+        if cell["cell_type"] == "markdown" and heading:
+            section = heading.group(1)
+        if cell["cell_type"] == "code" and "def watch_hours_30d(" in text:
+            break
+    first = exercises.get(f"{KEY}.watch_hours_last_7d").hints[0]
+    assert first.startswith(f"Section {section}'s `watch_hours_30d`"), (section, first)

@@ -160,6 +160,17 @@ def test_neyman_mistakes_are_named(seed, weight, says):
     assert not math.isclose(answer, _neyman_by_hand(ctx), rel_tol=0.06)
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_neyman_read_from_the_table_is_named(seed):
+    """The table's rounded `neyman` value (at least two per stratum) gets its own message."""
+    ctx = _strata_context(seed)
+    from_table = max(2, round(_neyman_by_hand(ctx)))
+    fb = exercises.get("ch04-sampling.neyman_allocation").check(from_table, **ctx)
+    assert fb.kind == "incorrect"
+    assert "table's `neyman` column" in fb.text
+    assert "unrounded" in fb.text
+
+
 # ----------------------------------------------------------------------------- q3, q4
 
 
@@ -249,10 +260,11 @@ def test_moved_threshold_right_answer(train_share, true_rate):
         (lambda b, s, t: b, "break-even probability itself"),
         (lambda b, s, t: b * s / t, "linear"),
         (lambda b, s, t: _moved_by_hand(b, t, s), "wrong way"),
+        (lambda b, s, t: b / (1 - b) * (s / (1 - s)) / (t / (1 - t)), "still odds"),
     ],
 )
 def test_moved_threshold_mistakes_are_named(train_share, true_rate, wrong, says):
-    """The unmoved threshold, a linear scaling and the reversed move each get their message."""
+    """The unmoved threshold, a linear scaling, the reversed move and odds get their message."""
     ctx = _threshold_context(train_share, true_rate)
     fb = exercises.get("ch04-sampling.moved_threshold").check(
         wrong(ctx["breakeven"], train_share, true_rate), **ctx

@@ -288,7 +288,9 @@ class ChoiceQuestion(Question):
 
     def _full_prompt(self) -> str:
         lines = "\n".join(f"- **({k})** {v}" for k, v in self.options.items())
-        return f'{self.prompt}\n\n{lines}\n\nAnswer with the letter, as text: `"a"`.'
+        letters = [f'`"{k}"`' for k in self.options]
+        choices = ", ".join(letters[:-1]) + f" or {letters[-1]}" if len(letters) > 1 else letters[0]
+        return f"{self.prompt}\n\n{lines}\n\nAnswer with one letter, as text in quotes: {choices}."
 
     def _compare(self, answer: Any, expected: Any, **context: Any) -> str | None:
         letter = _normalise_letter(answer)

@@ -237,6 +237,14 @@ class _SeriesFunctionQuestion(FunctionQuestion):
                     "Your function must return a pandas Series of watch hours indexed by "
                     f"`customer_id` (a group-by sum), got a {type(got).__name__}."
                 )
+            customers = set(args[0]["customer_id"])
+            strangers = [key for key in mine.index if key not in customers]
+            if strangers:
+                return (
+                    "Your function's result is not indexed by `customer_id`: its index holds "
+                    f"{strangers[0]!r}, which is not a customer of the checker's events. Return "
+                    "the group-by sum with the customers as its index (no `reset_index`)."
+                )
             keys = mine.index.union(want.index)
             a = mine.groupby(level=0).sum().reindex(keys, fill_value=0.0).to_numpy()
             b = want.reindex(keys, fill_value=0.0).to_numpy()
@@ -266,7 +274,7 @@ LAST_7D = register(
         solve=_reference_last_7d,
         cases=_week_cases,
         hints=(
-            "Section 5's `watch_hours_30d` is the pattern: keep the events inside the window, "
+            "Section 3's `watch_hours_30d` is the pattern: keep the events inside the window, "
             "group by customer, sum.",
             "Compare `events['ts']` with `as_of - pd.Timedelta(days=7)` (strictly greater) and "
             "with `as_of` (less or equal), both in UTC.",

@@ -285,7 +285,7 @@ ENGINE_CHOICE = register(
             "d": "Both from CSV files: every tool opens them.",
         },
         reasons={
-            "a": "The point lookup must scan every row group of the Parquet file (section 4 "
+            "a": "The point lookup must scan every block of rows of the Parquet file (section 4 "
             "measured it many times slower than the index), and it grows with the log: "
             "millions of events is too slow for a phone call.",
             "b": "Right: an indexed row store jumps to one customer's rows (transactional "

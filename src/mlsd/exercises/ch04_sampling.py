@@ -113,6 +113,14 @@ def _by_rate(*, stratum_customers: Any, stratum_rates: Any, sample_size: int) ->
     return float(sample_size * weight[top] / weight.sum())
 
 
+def _as_in_the_table(*, stratum_customers: Any, stratum_rates: Any, sample_size: int) -> float:
+    """The notebook's `neyman` column: rounded, and at least two interviews per stratum."""
+    exact = _solve_neyman(
+        stratum_customers=stratum_customers, stratum_rates=stratum_rates, sample_size=sample_size
+    )
+    return float(max(2, round(exact)))
+
+
 NEYMAN = register(
     Question(
         qid=f"{KEY}.neyman_allocation",
@@ -154,6 +162,12 @@ NEYMAN = register(
                 "You weighted by the churn rate p; Neyman allocation uses the standard "
                 "deviation of churn, sqrt(p (1 - p)).",
                 _by_rate,
+            ),
+            Mistake(
+                "That is the table's `neyman` column, which rounds to whole interviews and "
+                "gives every stratum at least two. The question asks for the unrounded share, "
+                "sample_size · N_h S_h / sum of N_h S_h.",
+                _as_in_the_table,
             ),
         ),
     )
@@ -323,7 +337,9 @@ MOVED_THRESHOLD = register(
         qid=f"{KEY}.moved_threshold",
         prompt=(
             "A model was trained on data under-sampled to a churn share `train_churn_share`, "
-            "while the real churn rate is `train_rate`. Its scores are **not** corrected. "
+            "while the real churn rate is `train_rate`, the training customers' own churn "
+            "rate printed in section 4 (in q5's function, an argument of the same name was "
+            "the training share). Its scores are **not** corrected. "
             "Which threshold on its scores corresponds to session 1's break-even probability "
             "`breakeven`? Move `breakeven` to the training balance: multiply its odds by "
             "odds(train_churn_share) / odds(train_rate) and convert back to a probability. "
@@ -360,6 +376,16 @@ MOVED_THRESHOLD = register(
                 "rebalanced model's scores are too high, so its threshold must be higher.",
                 lambda *, breakeven, train_share, true_rate: float(
                     _reference_correction([breakeven], train_share, true_rate)[0]
+                ),
+            ),
+            Mistake(
+                "That is still odds, not a probability: you moved the odds of `breakeven` "
+                "correctly; turn them back into a threshold with odds / (1 + odds).",
+                lambda *, breakeven, train_share, true_rate: (
+                    breakeven
+                    / (1 - breakeven)
+                    * (train_share / (1 - train_share))
+                    / (true_rate / (1 - true_rate))
                 ),
             ),
         ),
