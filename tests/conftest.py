@@ -74,32 +74,6 @@ def pmlb_churn_tsv() -> Path:
 
 
 @pytest.fixture
-def run_notebook(tmp_path):
-    """Execute a notebook with papermill into tmp_path; return the executed notebook node.
-
-    The source notebook is never written: output goes to tmp_path, and the kernel runs in
-    tmp_path so that a notebook relying on the working directory fails here.
-    """
-    import papermill as pm
-
-    def _run(notebook: str | Path, **parameters):
-        src = Path(notebook)
-        if not src.is_absolute():
-            src = paths.ROOT / src
-        out = tmp_path / f"{src.stem}-out.ipynb"
-        return pm.execute_notebook(
-            str(src),
-            str(out),
-            parameters=parameters,
-            cwd=str(tmp_path),
-            kernel_name="python3",
-            progress_bar=False,
-        )
-
-    return _run
-
-
-@pytest.fixture
 def stream_text():
     """A function returning everything an executed notebook printed (stream outputs)."""
 
@@ -387,6 +361,31 @@ class NotebookRuns:
         return answer["error"], answer["kernels"]
 
 
+_RUN_ERROR = re.compile(r"cell (\S+): (\w+): (.*)", re.S)
+
+
+def refused_in_the_check_cell(run: NotebookRun) -> tuple[str, str]:
+    """(exception name, message) of a run its parameter-check cell stopped.
+
+    Fails the calling test unless the run raised in the first code cell after the parameters
+    (papermill's injected cell) and no later code cell ran: a bad value is refused before
+    any heavy work.
+    """
+    where = f"{run.label} {run.parameters}"
+    assert run.error, f"{where} ran to the end: the bad value was accepted"
+    found = _RUN_ERROR.fullmatch(run.error)
+    assert found, f"{where} did not fail in a cell: {run.error}"
+    cells = run.nb.cells
+    tags = [c.get("metadata", {}).get("tags", []) for c in cells]
+    injected = next(i for i, t in enumerate(tags) if "injected-parameters" in t)
+    code = [i for i in range(injected + 1, len(cells)) if cells[i].cell_type == "code"]
+    errors = [o for o in cells[code[0]].get("outputs", []) if o.get("output_type") == "error"]
+    assert errors, f"{where}: the first cell after the parameters did not raise: {run.error}"
+    later = [i for i in code[1:] if cells[i].get("execution_count") is not None]
+    assert not later, f"{where}: cells after the check ran: {later}"
+    return found[2], found[3]
+
+
 @contextlib.contextmanager
 def _locked(path: Path):
     """An exclusive lock on ``path`` across processes (no lock where fcntl is missing)."""
@@ -491,7 +490,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     for meta_path in metas:
         meta = json.loads(meta_path.read_text())
         total += meta["seconds"]
-        status = "ok" if not meta["error"] else f"FAILED: {meta['error'][:80]}"
+        status = "ok" if not meta["error"] else f"raised, {meta['error'][:80]}"
         terminalreporter.write_line(
             f"{meta['seconds']:7.1f} s  {meta['label']}  {meta['parameters'] or 'defaults'}"
             f"  [{meta['network']}, {meta['kernels']}] {status}"

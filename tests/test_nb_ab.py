@@ -7,7 +7,7 @@ once, offline, whichever test asks first.
 from __future__ import annotations
 
 import pytest
-from papermill.exceptions import PapermillExecutionError
+from conftest import refused_in_the_check_cell
 
 import mlsd
 
@@ -45,10 +45,8 @@ def test_fresh_experiment_from_another_seed_passes_every_check(notebook_runs, st
     assert "-> SHIP" in text or "-> DON'T" in text  # a recommendation was computed
 
 
-def test_bad_parameter_is_rejected_with_a_clear_message(run_notebook):
+def test_bad_parameter_is_rejected_with_a_clear_message(notebook_runs):
     """An out-of-range parameter stops the notebook in the validation cell, naming it."""
-    # Own short run in this process: the error must be raised before any heavy cell.
-    with pytest.raises(PapermillExecutionError) as info:
-        run_notebook(NOTEBOOK, mde_retention=0.5)
-    assert info.value.ename in ("ParameterError", "ValueError")
-    assert "`mde_retention` must be a probability in [0.002, 0.04], got 0.5" in info.value.evalue
+    ename, evalue = refused_in_the_check_cell(notebook_runs.run(NOTEBOOK, mde_retention=0.5))
+    assert ename in ("ParameterError", "ValueError")
+    assert "`mde_retention` must be a probability in [0.002, 0.04], got 0.5" in evalue

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from conftest import refused_in_the_check_cell
 
 from mlsd import paths
 
@@ -77,13 +78,10 @@ def test_runs_with_another_seed_and_costs(notebook_runs, stream_text):
     assert "Contacting the" in out  # the ground-truth section ran on simulated data
 
 
-def test_bad_parameter_stops_the_run_in_the_check_cell(run_notebook):
+def test_bad_parameter_stops_the_run_in_the_check_cell(notebook_runs):
     """An out-of-range parameter stops the real notebook in its check cell, naming it."""
     # One end-to-end run: the error must be raised before any heavy cell. The messages of
     # every parameter are unit-tested in milliseconds in tests/test_param_checks.py.
-    from papermill.exceptions import PapermillExecutionError
-
-    with pytest.raises(PapermillExecutionError) as info:
-        run_notebook(NOTEBOOK, acceptance_rate=1.5)
-    assert info.value.ename in ("ParameterError", "ValueError")
-    assert "`acceptance_rate` must be a probability in [0.01, 1], got 1.5" in info.value.evalue
+    ename, evalue = refused_in_the_check_cell(notebook_runs.run(NOTEBOOK, acceptance_rate=1.5))
+    assert ename in ("ParameterError", "ValueError")
+    assert "`acceptance_rate` must be a probability in [0.01, 1], got 1.5" in evalue

@@ -7,7 +7,7 @@ once, offline, whichever test asks first.
 from __future__ import annotations
 
 import pytest
-from papermill.exceptions import PapermillExecutionError
+from conftest import refused_in_the_check_cell
 
 NOTEBOOK = "notebooks/ch02-ml-systems-design/01-framing-ml-problems.ipynb"
 
@@ -57,11 +57,9 @@ def test_checks_hold_for_another_seed_horizon_and_budget(notebook_runs):
     ("name", "value"),
     [("horizon_days", 120)],
 )
-def test_bad_parameter_is_rejected_with_a_clear_error(run_notebook, name, value):
+def test_bad_parameter_is_rejected_with_a_clear_error(notebook_runs, name, value):
     """A horizon beyond the 90-day label window stops the run with a ValueError naming it."""
-    # Own short run in this process: the error must be raised before any heavy cell.
-    with pytest.raises(PapermillExecutionError) as info:
-        run_notebook(NOTEBOOK, **{name: value})
-    assert info.value.ename in ("ParameterError", "ValueError")
-    assert f"`{name}`" in info.value.evalue
-    assert str(value) in info.value.evalue
+    ename, evalue = refused_in_the_check_cell(notebook_runs.run(NOTEBOOK, **{name: value}))
+    assert ename in ("ParameterError", "ValueError")
+    assert f"`{name}`" in evalue
+    assert str(value) in evalue
