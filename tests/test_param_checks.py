@@ -14,7 +14,7 @@ import math
 
 import nbformat
 import pytest
-from conftest import LESSON_NOTEBOOKS, NOTEBOOK_IDS
+from conftest import LESSON_NOTEBOOKS, NOTEBOOK_IDS, refused_in_the_check_cell
 from test_param_ranges import parameters_and_check_cell, parse_interval, range_checks
 
 from mlsd.validation import ParameterError
@@ -94,3 +94,25 @@ def test_a_data_path_that_does_not_exist_is_refused_before_any_loading():
         _run_check_cell(churn, data_path="/no/such/churn.csv")
     with pytest.raises(ValueError, match="`data_path` must be text of at most 1,000 characters"):
         _run_check_cell(churn, data_path="x" * 5000)
+
+
+@pytest.mark.notebook
+def test_the_refusal_helper_fails_when_a_later_cell_raises_or_nothing_does(notebook_runs):
+    """refused_in_the_check_cell fails a run stopped after its check cell, or never stopped."""
+    cells = [
+        nbformat.v4.new_code_cell("x: int = 1  # a parameter", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("assert x > 0"),
+        nbformat.v4.new_code_cell("if x > 1:\n    raise ValueError('too late')"),
+    ]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    with pytest.raises(AssertionError, match="did not raise"):
+        refused_in_the_check_cell(notebook_runs.run(nb, label="late-refusal", x=2))
+    with pytest.raises(AssertionError, match="ran to the end"):
+        refused_in_the_check_cell(notebook_runs.run(nb, label="late-refusal", x=1))
+    ename, _ = refused_in_the_check_cell(notebook_runs.run(nb, label="late-refusal", x=0))
+    assert ename == "AssertionError"
