@@ -91,6 +91,25 @@ _FINISHED = """() => {
   return code.every(c => c.model.executionCount !== null) || !!failed;
 }"""
 
+# Formulas are typeset once MathJax has loaded, a moment after the outputs arrive. True when
+# typesetting is done: a typeset queued now returns only after every earlier one has run (they
+# all wait for the same MathJax load, then run at once), and no rendered Markdown or HTML shows
+# a `$...$`, `\(...\)` or `\[...\]` still as text (outside code and typeset formulas).
+_TYPESET = """async () => {
+  const nb = jupyterapp.shell.currentWidget;
+  const typesetter = nb.content.rendermime.latexTypesetter;
+  if (typesetter) await typesetter.typeset(document.createElement('div'));
+  const raw = /\\$[^$]+\\$|\\\\\\([\\s\\S]*\\\\\\)|\\\\\\[[\\s\\S]*\\\\\\]/;
+  const skip = 'code, pre, mjx-container, script, style, textarea, .jp-InputArea-editor';
+  for (const host of nb.content.node.querySelectorAll('.jp-RenderedHTMLCommon')) {
+    const walker = document.createTreeWalker(host, NodeFilter.SHOW_TEXT);
+    for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+      if (raw.test(t.textContent) && !t.parentElement.closest(skip)) return false;
+    }
+  }
+  return nb.content.widgets.every(c => c.model.type !== 'markdown' || c.rendered);
+}"""
+
 # One record per cell: what the page shows, for the checks in Python.
 _INSPECT = """() => {
   const nb = jupyterapp.shell.currentWidget;
@@ -125,19 +144,21 @@ def open_and_run(page, lab: LabServer, path: str) -> float:
     """Open ``path`` in a fresh workspace, Run All, wait until the kernel is done; seconds."""
     start = time.monotonic()
     page.goto(lab.notebook_url(path))
-    page.wait_for_function(_KERNEL_IDLE, timeout=120_000, polling=250)
+    page.wait_for_function(_KERNEL_IDLE, timeout=120_000, polling=100)
     for _attempt in range(4):
         page.evaluate("jupyterapp.commands.execute('notebook:run-all-cells')")
         try:
-            page.wait_for_function(_STARTED, timeout=15_000, polling=250)
+            page.wait_for_function(_STARTED, timeout=15_000, polling=100)
             break
         except Exception:  # under load the first Run All sometimes does nothing: retry
             continue
     else:
         raise AssertionError(f"{path}: Run All never started a cell")
-    page.wait_for_function(_FINISHED, timeout=RUN_TIMEOUT_S * 1000, polling=500)
-    # Formulas are typeset a moment after the outputs arrive.
-    page.wait_for_timeout(1500)
+    page.wait_for_function(_FINISHED, timeout=RUN_TIMEOUT_S * 1000, polling=100)
+    try:
+        page.wait_for_function(_TYPESET, timeout=60_000, polling=100)
+    except Exception as exc:
+        raise AssertionError(f"{path}: formulas still not typeset after 60 s") from exc
     return time.monotonic() - start
 
 
