@@ -26,6 +26,7 @@ pytestmark = pytest.mark.browser
 EDITIONS = ("notebooks", "learner")
 NOTEBOOKS = [nb.rel.as_posix() for nb in runner.discover()]
 RUN_TIMEOUT_S = 240
+TYPESET_TIMEOUT_S = 60
 #: A cell that draws a figure (and does not close it) must show an image.
 DRAWS_FIGURE = re.compile(r"\bplt\.(subplots|figure)\(")
 CLOSES_FIGURE = re.compile(r"\bplt\.close\(")
@@ -155,11 +156,17 @@ def open_and_run(page, lab: LabServer, path: str) -> float:
     else:
         raise AssertionError(f"{path}: Run All never started a cell")
     page.wait_for_function(_FINISHED, timeout=RUN_TIMEOUT_S * 1000, polling=100)
-    try:
-        page.wait_for_function(_TYPESET, timeout=60_000, polling=100)
-    except Exception as exc:
-        raise AssertionError(f"{path}: formulas still not typeset after 60 s") from exc
+    wait_until_typeset(page, path)
     return time.monotonic() - start
+
+
+def wait_until_typeset(page, path: str) -> None:
+    """Poll ``_TYPESET`` (wait_for_function would take its promise as a truthy answer)."""
+    deadline = time.monotonic() + TYPESET_TIMEOUT_S
+    while not page.evaluate(_TYPESET):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path}: formulas still not typeset after {TYPESET_TIMEOUT_S} s")
+        page.wait_for_timeout(100)
 
 
 def problems_in(cells: list[dict]) -> list[str]:
