@@ -187,6 +187,11 @@ class LabServer:
         if getattr(self, "log_handle", None):
             self.log_handle.close()
 
+    def workspace_url(self) -> str:
+        """A fresh, empty workspace (``?reset`` drops restored tabs)."""
+        workspace = "w" + secrets.token_hex(6)
+        return f"{self.base}/lab/workspaces/{workspace}?reset&token={self.token}"
+
     def notebook_url(self, path: str) -> str:
         """A fresh workspace showing only ``path`` (``?reset`` drops restored tabs)."""
         workspace = "w" + secrets.token_hex(6)

@@ -66,11 +66,27 @@ def test_lab_and_api_refuse_requests_without_the_token(lab):
     assert http_status(f"{lab.base}/lab?token={lab.token}") == 200
 
 
-_KERNEL_IDLE = """() => {
+_APP_READY = "() => !!(window.jupyterapp && jupyterapp.shell && jupyterapp.commands)"
+
+_OPEN = """async (path) => {
+  await jupyterapp.restored;
+  await jupyterapp.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+}"""
+
+# Shut the kernel down and close the notebook without saving (Run All changed it).
+_CLOSE = """async () => {
+  for (const widget of [...jupyterapp.shell.widgets('main')]) {
+    if (widget.sessionContext) await widget.sessionContext.shutdown();
+    widget.dispose();
+  }
+}"""
+
+_KERNEL_IDLE = """(path) => {
   const nb = window.jupyterapp && jupyterapp.shell.currentWidget;
   const kernel = nb && nb.sessionContext && nb.sessionContext.session
     && nb.sessionContext.session.kernel;
-  return !!(kernel && kernel.status === 'idle' && nb.content && nb.content.widgets.length);
+  return !!(kernel && kernel.status === 'idle' && nb.context.path === path
+            && nb.content && nb.content.widgets.length);
 }"""
 
 _STARTED = """() => {
@@ -141,11 +157,49 @@ _INSPECT = """() => {
 }""".replace(LETTER_RUN_MARK, LETTER_RUN_JS)
 
 
-def open_and_run(page, lab: LabServer, path: str) -> float:
-    """Open ``path`` in a fresh workspace, Run All, wait until the kernel is done; seconds."""
+class LabPage:
+    """One JupyterLab page per worker, in a fresh workspace, each notebook opened in it and
+    closed (its kernel shut down) after its test: loading JupyterLab is seconds of chromium's
+    time per test. After anything unexpected the page is dropped, the next test gets a new one.
+    """
+
+    def __init__(self, browser, lab: LabServer) -> None:
+        self.browser = browser
+        self.lab = lab
+        self.page = None
+
+    def get(self):
+        if self.page is None:
+            self.page = self.browser.new_page(viewport={"width": 1280, "height": 1000})
+            self.page.goto(self.lab.workspace_url())
+            self.page.wait_for_function(_APP_READY, timeout=120_000, polling=100)
+        return self.page
+
+    def close_notebooks(self) -> None:
+        if self.page is not None:
+            self.page.evaluate(_CLOSE)
+
+    def drop(self) -> None:
+        if self.page is not None:
+            self.page.close()
+            self.page = None
+
+
+@pytest.fixture(scope="session")
+def lab_page(browser, lab):
+    """The worker's JupyterLab page (see ``LabPage``)."""
+    shared = LabPage(browser, lab)
+    try:
+        yield shared
+    finally:
+        shared.drop()
+
+
+def open_and_run(page, path: str) -> float:
+    """Open ``path`` in the lab page, Run All, wait until the kernel is done; seconds."""
     start = time.monotonic()
-    page.goto(lab.notebook_url(path))
-    page.wait_for_function(_KERNEL_IDLE, timeout=120_000, polling=100)
+    page.evaluate(_OPEN, path)
+    page.wait_for_function(_KERNEL_IDLE, arg=path, timeout=120_000, polling=100)
     for _attempt in range(4):
         page.evaluate("jupyterapp.commands.execute('notebook:run-all-cells')")
         try:
@@ -201,12 +255,13 @@ def problems_in(cells: list[dict]) -> list[str]:
     return found
 
 
-def check_notebook(browser, lab: LabServer, path: str, shots: Path) -> tuple[list[str], Path]:
+def check_notebook(lab_page: LabPage, path: str, shots: Path) -> tuple[list[str], Path]:
     """Run ``path`` in the lab; return the problems found and the screenshot's path."""
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page = lab_page.get()
     shot = shots / (path.replace("/", "__") + ".png")
+    done = False
     try:
-        open_and_run(page, lab, path)
+        open_and_run(page, path)
         cells = page.evaluate(_INSPECT)
         found = problems_in(cells)
         if found:
@@ -218,22 +273,25 @@ def check_notebook(browser, lab: LabServer, path: str, shots: Path) -> tuple[lis
             )
             page.wait_for_timeout(300)
         page.screenshot(path=str(shot))
+        lab_page.close_notebooks()
+        done = True
         return found, shot
     finally:
-        page.close()
+        if not done:
+            lab_page.drop()
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_notebook_runs_clean_in_jupyterlab(browser, lab, notebook, edition, tmp_path):
+def test_notebook_runs_clean_in_jupyterlab(lab_page, notebook, edition, tmp_path):
     """Run All executes every cell with no error, warning, stray formula or missing figure."""
     path = f"{edition}/{notebook}"
-    found, shot = check_notebook(browser, lab, path, tmp_path)
+    found, shot = check_notebook(lab_page, path, tmp_path)
     assert shot.is_file()
     assert not found, f"{path} (screenshot: {shot}):\n" + "\n".join(found)
 
 
-def test_the_checks_catch_a_planted_dollar_and_a_raising_cell(browser, lab, tmp_path):
+def test_the_checks_catch_a_planted_dollar_and_a_raising_cell(lab_page, lab, tmp_path):
     """A `$5` price in Markdown and a cell that raises, planted in a copy, are both reported."""
     source = paths.NOTEBOOKS / NOTEBOOKS[0]
     nb = nbformat.read(source, as_version=4)
@@ -243,7 +301,7 @@ def test_the_checks_catch_a_planted_dollar_and_a_raising_cell(browser, lab, tmp_
     planted.parent.mkdir(exist_ok=True)
     nbformat.write(nb, planted)
 
-    found, shot = check_notebook(browser, lab, f"planted/{planted.name}", tmp_path)
+    found, shot = check_notebook(lab_page, f"planted/{planted.name}", tmp_path)
     assert shot.is_file()
     assert any(line.startswith("cell 2 (markdown): a dollar amount") for line in found), found
     last = len(nb.cells)
