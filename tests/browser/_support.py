@@ -192,11 +192,6 @@ class LabServer:
         workspace = "w" + secrets.token_hex(6)
         return f"{self.base}/lab/workspaces/{workspace}?reset&token={self.token}"
 
-    def notebook_url(self, path: str) -> str:
-        """A fresh workspace showing only ``path`` (``?reset`` drops restored tabs)."""
-        workspace = "w" + secrets.token_hex(6)
-        return f"{self.base}/lab/workspaces/{workspace}/tree/{path}?reset&token={self.token}"
-
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):
