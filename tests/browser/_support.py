@@ -187,10 +187,10 @@ class LabServer:
         if getattr(self, "log_handle", None):
             self.log_handle.close()
 
-    def notebook_url(self, path: str) -> str:
-        """A fresh workspace showing only ``path`` (``?reset`` drops restored tabs)."""
+    def workspace_url(self) -> str:
+        """A fresh, empty workspace (``?reset`` drops restored tabs)."""
         workspace = "w" + secrets.token_hex(6)
-        return f"{self.base}/lab/workspaces/{workspace}/tree/{path}?reset&token={self.token}"
+        return f"{self.base}/lab/workspaces/{workspace}?reset&token={self.token}"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.browser
 EDITIONS = ("notebooks", "learner")
 NOTEBOOKS = [nb.rel.as_posix() for nb in runner.discover()]
 RUN_TIMEOUT_S = 240
+TYPESET_TIMEOUT_S = 60
 #: A cell that draws a figure (and does not close it) must show an image.
 DRAWS_FIGURE = re.compile(r"\bplt\.(subplots|figure)\(")
 CLOSES_FIGURE = re.compile(r"\bplt\.close\(")
@@ -65,11 +66,27 @@ def test_lab_and_api_refuse_requests_without_the_token(lab):
     assert http_status(f"{lab.base}/lab?token={lab.token}") == 200
 
 
-_KERNEL_IDLE = """() => {
+_APP_READY = "() => !!(window.jupyterapp && jupyterapp.shell && jupyterapp.commands)"
+
+_OPEN = """async (path) => {
+  await jupyterapp.restored;
+  await jupyterapp.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+}"""
+
+# Shut the kernel down and close the notebook without saving (Run All changed it).
+_CLOSE = """async () => {
+  for (const widget of [...jupyterapp.shell.widgets('main')]) {
+    if (widget.sessionContext) await widget.sessionContext.shutdown();
+    widget.dispose();
+  }
+}"""
+
+_KERNEL_IDLE = """(path) => {
   const nb = window.jupyterapp && jupyterapp.shell.currentWidget;
   const kernel = nb && nb.sessionContext && nb.sessionContext.session
     && nb.sessionContext.session.kernel;
-  return !!(kernel && kernel.status === 'idle' && nb.content && nb.content.widgets.length);
+  return !!(kernel && kernel.status === 'idle' && nb.context.path === path
+            && nb.content && nb.content.widgets.length);
 }"""
 
 _STARTED = """() => {
@@ -89,6 +106,25 @@ _FINISHED = """() => {
   const failed = document.querySelector(
     '.jp-OutputArea [data-mime-type="application/vnd.jupyter.stderr"]');
   return code.every(c => c.model.executionCount !== null) || !!failed;
+}"""
+
+# Formulas are typeset once MathJax has loaded, a moment after the outputs arrive. True when
+# typesetting is done: a typeset queued now returns only after every earlier one has run (they
+# all wait for the same MathJax load, then run at once), and no rendered Markdown or HTML shows
+# a `$...$`, `\(...\)` or `\[...\]` still as text (outside code and typeset formulas).
+_TYPESET = """async () => {
+  const nb = jupyterapp.shell.currentWidget;
+  const typesetter = nb.content.rendermime.latexTypesetter;
+  if (typesetter) await typesetter.typeset(document.createElement('div'));
+  const raw = /\\$[^$]+\\$|\\\\\\([\\s\\S]*\\\\\\)|\\\\\\[[\\s\\S]*\\\\\\]/;
+  const skip = 'code, pre, mjx-container, script, style, textarea, .jp-InputArea-editor';
+  for (const host of nb.content.node.querySelectorAll('.jp-RenderedHTMLCommon')) {
+    const walker = document.createTreeWalker(host, NodeFilter.SHOW_TEXT);
+    for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+      if (raw.test(t.textContent) && !t.parentElement.closest(skip)) return false;
+    }
+  }
+  return nb.content.widgets.every(c => c.model.type !== 'markdown' || c.rendered);
 }"""
 
 # One record per cell: what the page shows, for the checks in Python.
@@ -121,24 +157,70 @@ _INSPECT = """() => {
 }""".replace(LETTER_RUN_MARK, LETTER_RUN_JS)
 
 
-def open_and_run(page, lab: LabServer, path: str) -> float:
-    """Open ``path`` in a fresh workspace, Run All, wait until the kernel is done; seconds."""
+class LabPage:
+    """One JupyterLab page per worker, in a fresh workspace, each notebook opened in it and
+    closed (its kernel shut down) after its test: loading JupyterLab is seconds of chromium's
+    time per test. After anything unexpected the page is dropped, the next test gets a new one.
+    """
+
+    def __init__(self, browser, lab: LabServer) -> None:
+        self.browser = browser
+        self.lab = lab
+        self.page = None
+
+    def get(self):
+        if self.page is None:
+            self.page = self.browser.new_page(viewport={"width": 1280, "height": 1000})
+            self.page.goto(self.lab.workspace_url())
+            self.page.wait_for_function(_APP_READY, timeout=120_000, polling=100)
+        return self.page
+
+    def close_notebooks(self) -> None:
+        if self.page is not None:
+            self.page.evaluate(_CLOSE)
+
+    def drop(self) -> None:
+        if self.page is not None:
+            self.page.close()
+            self.page = None
+
+
+@pytest.fixture(scope="session")
+def lab_page(browser, lab):
+    """The worker's JupyterLab page (see ``LabPage``)."""
+    shared = LabPage(browser, lab)
+    try:
+        yield shared
+    finally:
+        shared.drop()
+
+
+def open_and_run(page, path: str) -> float:
+    """Open ``path`` in the lab page, Run All, wait until the kernel is done; seconds."""
     start = time.monotonic()
-    page.goto(lab.notebook_url(path))
-    page.wait_for_function(_KERNEL_IDLE, timeout=120_000, polling=250)
+    page.evaluate(_OPEN, path)
+    page.wait_for_function(_KERNEL_IDLE, arg=path, timeout=120_000, polling=100)
     for _attempt in range(4):
         page.evaluate("jupyterapp.commands.execute('notebook:run-all-cells')")
         try:
-            page.wait_for_function(_STARTED, timeout=15_000, polling=250)
+            page.wait_for_function(_STARTED, timeout=15_000, polling=100)
             break
         except Exception:  # under load the first Run All sometimes does nothing: retry
             continue
     else:
         raise AssertionError(f"{path}: Run All never started a cell")
-    page.wait_for_function(_FINISHED, timeout=RUN_TIMEOUT_S * 1000, polling=500)
-    # Formulas are typeset a moment after the outputs arrive.
-    page.wait_for_timeout(1500)
+    page.wait_for_function(_FINISHED, timeout=RUN_TIMEOUT_S * 1000, polling=100)
+    wait_until_typeset(page, path)
     return time.monotonic() - start
+
+
+def wait_until_typeset(page, path: str) -> None:
+    """Poll ``_TYPESET`` (wait_for_function would take its promise as a truthy answer)."""
+    deadline = time.monotonic() + TYPESET_TIMEOUT_S
+    while not page.evaluate(_TYPESET):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path}: formulas still not typeset after {TYPESET_TIMEOUT_S} s")
+        page.wait_for_timeout(100)
 
 
 def problems_in(cells: list[dict]) -> list[str]:
@@ -173,12 +255,13 @@ def problems_in(cells: list[dict]) -> list[str]:
     return found
 
 
-def check_notebook(browser, lab: LabServer, path: str, shots: Path) -> tuple[list[str], Path]:
+def check_notebook(lab_page: LabPage, path: str, shots: Path) -> tuple[list[str], Path]:
     """Run ``path`` in the lab; return the problems found and the screenshot's path."""
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page = lab_page.get()
     shot = shots / (path.replace("/", "__") + ".png")
+    done = False
     try:
-        open_and_run(page, lab, path)
+        open_and_run(page, path)
         cells = page.evaluate(_INSPECT)
         found = problems_in(cells)
         if found:
@@ -190,22 +273,25 @@ def check_notebook(browser, lab: LabServer, path: str, shots: Path) -> tuple[lis
             )
             page.wait_for_timeout(300)
         page.screenshot(path=str(shot))
+        lab_page.close_notebooks()
+        done = True
         return found, shot
     finally:
-        page.close()
+        if not done:
+            lab_page.drop()
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_notebook_runs_clean_in_jupyterlab(browser, lab, notebook, edition, tmp_path):
+def test_notebook_runs_clean_in_jupyterlab(lab_page, notebook, edition, tmp_path):
     """Run All executes every cell with no error, warning, stray formula or missing figure."""
     path = f"{edition}/{notebook}"
-    found, shot = check_notebook(browser, lab, path, tmp_path)
+    found, shot = check_notebook(lab_page, path, tmp_path)
     assert shot.is_file()
     assert not found, f"{path} (screenshot: {shot}):\n" + "\n".join(found)
 
 
-def test_the_checks_catch_a_planted_dollar_and_a_raising_cell(browser, lab, tmp_path):
+def test_the_checks_catch_a_planted_dollar_and_a_raising_cell(lab_page, lab, tmp_path):
     """A `$5` price in Markdown and a cell that raises, planted in a copy, are both reported."""
     source = paths.NOTEBOOKS / NOTEBOOKS[0]
     nb = nbformat.read(source, as_version=4)
@@ -215,7 +301,7 @@ def test_the_checks_catch_a_planted_dollar_and_a_raising_cell(browser, lab, tmp_
     planted.parent.mkdir(exist_ok=True)
     nbformat.write(nb, planted)
 
-    found, shot = check_notebook(browser, lab, f"planted/{planted.name}", tmp_path)
+    found, shot = check_notebook(lab_page, f"planted/{planted.name}", tmp_path)
     assert shot.is_file()
     assert any(line.startswith("cell 2 (markdown): a dollar amount") for line in found), found
     last = len(nb.cells)

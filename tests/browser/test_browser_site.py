@@ -23,7 +23,8 @@ from _support import LETTER_RUN_JS, LETTER_RUN_MARK, namespace_prefix, serve_fol
 
 from mlsd import paths, runner
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("site")]
+# One xdist unit for the whole module (tests/browser/conftest.py's scheduler), so one build.
+pytestmark = pytest.mark.browser
 
 NOTEBOOKS = [nb.rel for nb in runner.discover()]
 DRAWS_FIGURE = re.compile(r"\bplt\.(subplots|figure)\(")
@@ -46,6 +47,23 @@ _MATH_STATE = """async () => {
 }""".replace(LETTER_RUN_MARK, LETTER_RUN_JS)
 
 
+def _claim_the_build(tmp_path_factory) -> None:
+    """Fail if another xdist worker of this run has built the site already (a build is minutes)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    claim = tmp_path_factory.getbasetemp().parent / "site-built-by"  # shared by the workers
+    try:
+        fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        pytest.fail(
+            f"worker {claim.read_text()} of this run built the site already; this module's "
+            "tests must run on one worker (the scheduler in tests/browser/conftest.py)"
+        )
+    with os.fdopen(fd, "w") as handle:
+        handle.write(worker)
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> tuple[Path, str]:
     """The site's folder, and how it was built (offline namespace, or given by MLSD_SITE)."""
@@ -54,6 +72,7 @@ def built_site(tmp_path_factory) -> tuple[Path, str]:
         folder = Path(given)
         assert (folder / "index.html").is_file(), f"MLSD_SITE={given} holds no built site"
         return folder, "given"
+    _claim_the_build(tmp_path_factory)
     out = tmp_path_factory.mktemp("site") / "site"
     prefix = namespace_prefix()
     env = {k: v for k, v in os.environ.items() if k != "MLSD_HOME"}
