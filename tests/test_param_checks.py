@@ -10,6 +10,7 @@ a bad value stops the real notebook before any heavy cell.
 
 from __future__ import annotations
 
+import ast
 import math
 
 import nbformat
@@ -94,3 +95,13 @@ def test_a_data_path_that_does_not_exist_is_refused_before_any_loading():
         _run_check_cell(churn, data_path="/no/such/churn.csv")
     with pytest.raises(ValueError, match="`data_path` must be text of at most 1,000 characters"):
         _run_check_cell(churn, data_path="x" * 5000)
+
+
+@pytest.mark.parametrize("path", LESSON_NOTEBOOKS, ids=NOTEBOOK_IDS)
+def test_the_check_cell_displays_no_stray_value(path):
+    """A check cell ending in a bare call ends it with `;`, so IPython shows no returned value."""
+    from IPython.core.displayhook import DisplayHook
+
+    _, source = parameters_and_check_cell(nbformat.read(path, as_version=4))
+    if isinstance(ast.parse(source).body[-1], ast.Expr):
+        assert DisplayHook.semicolon_at_end_of_expression(source), path.name
