@@ -214,3 +214,21 @@ def test_the_dollar_check_passes_formulas_and_code():
     """Formulas, currency written as USD and dollars inside code are not flagged."""
     text = "Cost $c$, $\\alpha = 0.05$, $1-\\alpha$, $1/h$, USD 86.61, `'$5'` and\n```\n$5\n```"
     assert dollars_before_digits(text) == []
+
+
+# --- `\_` inside `\text{...}` shows literally in JupyterLab's MathJax 3 (no textmacros) ------
+TEXT_WITH_ESCAPED_UNDERSCORE = re.compile(r"\\text\{[^}]*\\_[^}]*\}")
+
+
+def test_no_escaped_underscore_inside_text_in_notebooks_or_guides():
+    """No Markdown writes `\\text{as\\_of}`; a code span or `\\mathit{...}` renders everywhere."""
+    assert TEXT_WITH_ESCAPED_UNDERSCORE.search(r"$(\text{as\_of} - 30\text{ days}]$")
+    found = []
+    for path in NOTEBOOKS:
+        for i, cell in enumerate(load(path).cells):
+            if cell.cell_type == "markdown" and TEXT_WITH_ESCAPED_UNDERSCORE.search(cell.source):
+                found.append(f"{path.name} cell {i}")
+    for guide in sorted((paths.ROOT / "chapters").glob("*.md")):
+        if TEXT_WITH_ESCAPED_UNDERSCORE.search(guide.read_text(encoding="utf-8")):
+            found.append(guide.name)
+    assert found == []

@@ -10,6 +10,7 @@ a bad value stops the real notebook before any heavy cell.
 
 from __future__ import annotations
 
+import ast
 import math
 
 import nbformat
@@ -116,3 +117,13 @@ def test_the_refusal_helper_fails_when_a_later_cell_raises_or_nothing_does(noteb
         refused_in_the_check_cell(notebook_runs.run(nb, label="late-refusal", x=1))
     ename, _ = refused_in_the_check_cell(notebook_runs.run(nb, label="late-refusal", x=0))
     assert ename == "AssertionError"
+
+
+@pytest.mark.parametrize("path", LESSON_NOTEBOOKS, ids=NOTEBOOK_IDS)
+def test_the_check_cell_displays_no_stray_value(path):
+    """A check cell ending in a bare call ends it with `;`, so IPython shows no returned value."""
+    from IPython.core.displayhook import DisplayHook
+
+    _, source = parameters_and_check_cell(nbformat.read(path, as_version=4))
+    if isinstance(ast.parse(source).body[-1], ast.Expr):
+        assert DisplayHook.semicolon_at_end_of_expression(source), path.name

@@ -337,12 +337,11 @@ MOVED_THRESHOLD = register(
         qid=f"{KEY}.moved_threshold",
         prompt=(
             "A model was trained on data under-sampled to a churn share `train_churn_share`, "
-            "while the real churn rate is `train_rate`, the training customers' own churn "
-            "rate printed in section 4 (in q5's function, an argument of the same name was "
-            "the training share). Its scores are **not** corrected. "
+            "while the real churn rate is `natural_rate`, the training customers' own churn "
+            "rate printed in section 4. Its scores are **not** corrected. "
             "Which threshold on its scores corresponds to session 1's break-even probability "
             "`breakeven`? Move `breakeven` to the training balance: multiply its odds by "
-            "odds(train_churn_share) / odds(train_rate) and convert back to a probability. "
+            "odds(train_churn_share) / odds(natural_rate) and convert back to a probability. "
             "Store it in `moved_threshold`."
         ),
         solve=_solve_moved,
@@ -367,7 +366,7 @@ MOVED_THRESHOLD = register(
                 lambda *, breakeven, train_share, true_rate: breakeven,
             ),
             Mistake(
-                "You scaled the probability by train_churn_share / train_rate: a linear "
+                "You scaled the probability by train_churn_share / natural_rate: a linear "
                 "shortcut. The correction multiplies the odds, not the probability.",
                 lambda *, breakeven, train_share, true_rate: breakeven * train_share / true_rate,
             ),
