@@ -140,7 +140,12 @@ def _preload() -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for name in PRELOAD:
-            importlib.import_module(name)
+            try:
+                importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                if exc.name != name.split(".")[0]:
+                    raise  # an installed package that cannot import what it needs
+                # Not installed here: a notebook importing it fails in any kernel.
     if caught:
         first = caught[0]
         raise RuntimeError(
