@@ -248,8 +248,9 @@ class NotebookRun:
 class NotebookRuns:
     """Executes each (notebook, parameters) once per test session, shared by xdist workers."""
 
-    def __init__(self, cache_dir: Path):
+    def __init__(self, cache_dir: Path, *, fresh_kernels: bool = False):
         self.cache_dir = cache_dir
+        self.fresh_kernels = fresh_kernels  # no fork server (for a store of a few tiny runs)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         self._memo: dict[str, NotebookRun] = {}
         self._executor: subprocess.Popen | None = None
@@ -349,7 +350,8 @@ class NotebookRuns:
                 [*prefix, sys.executable, "-c", _EXECUTOR],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True,
                 env=env | {"MLSD_TESTS_DIR": str(Path(__file__).parent)}
-                | {"MLSD_FORK_DIR": str(self.cache_dir)},
+                | {"MLSD_FORK_DIR": str(self.cache_dir)}
+                | ({"MLSD_FRESH_KERNELS": "1"} if self.fresh_kernels else {}),
             )  # fmt: skip
         self._executor.stdin.write(json.dumps(job) + "\n")
         self._executor.stdin.flush()

@@ -139,25 +139,29 @@ def test_shutdown_ends_kernel_and_client_with_status_zero(kernel):
 
 def test_a_server_that_cannot_load_a_library_says_so(tmp_path, monkeypatch):
     """A library that fails to load refuses the server with the reason (the suite then uses
-    fresh kernels and says why); a package that is not installed at all is skipped."""
+    fresh kernels and says why)."""
     monkeypatch.setattr(forkkernel, "__file__", str(tmp_path / "forkkernel.py"))
     source = Path(__file__).with_name("forkkernel.py").read_text()
     (tmp_path / "forkkernel.py").write_text(
-        source.replace('"numpy",\n', '"numpy",\n    "numpy.no_such_module_here",\n', 1)
+        source.replace("PRELOAD = (\n", 'PRELOAD = (\n    "json.no_such_module_here",\n', 1)
     )
     with pytest.raises(RuntimeError, match="no_such_module_here"):
         forkkernel.start_server(str(tmp_path))
 
 
-def test_a_package_that_is_not_installed_is_skipped(tmp_path, monkeypatch):
-    """A preload name whose package is absent does not stop the server (no kernel needs it)."""
-    monkeypatch.setattr(forkkernel, "__file__", str(tmp_path / "forkkernel.py"))
-    source = Path(__file__).with_name("forkkernel.py").read_text()
-    (tmp_path / "forkkernel.py").write_text(
-        source.replace('"numpy",\n', '"numpy",\n    "no_such_package_here.sub",\n', 1)
-    )
-    process, sock = forkkernel.start_server(str(tmp_path))
-    assert Path(sock).exists()
-    process.stdin.close()
-    assert process.wait(timeout=30) == 0
-    process.stdout.close()
+def test_a_package_that_is_not_installed_is_skipped_and_a_warning_refused(monkeypatch):
+    """Preloading skips an absent package (no kernel can import it either) but refuses a
+    library that warns while loading, as a fresh kernel would show that warning."""
+    for name in ("MPLBACKEND", "PYDEVD_DISABLE_FILE_VALIDATION"):
+        monkeypatch.setenv(name, os.environ.get(name, "unchanged"))  # _preload sets them
+    monkeypatch.setattr(forkkernel, "PRELOAD", ("json", "no_such_package_here.sub"))
+    forkkernel._preload()
+    monkeypatch.setattr(forkkernel, "PRELOAD", ("json.no_such_module_here",))
+    with pytest.raises(ModuleNotFoundError):
+        forkkernel._preload()
+    monkeypatch.setitem(sys.modules, "warns_on_import", None)
+    del sys.modules["warns_on_import"]
+    monkeypatch.syspath_prepend(str(Path(__file__).parent / "fixtures"))
+    monkeypatch.setattr(forkkernel, "PRELOAD", ("warns_on_import",))
+    with pytest.raises(RuntimeError, match="a warning while preloading: UserWarning: loud"):
+        forkkernel._preload()

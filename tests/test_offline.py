@@ -62,7 +62,7 @@ def test_a_configuration_executes_once_and_solution_markers_do_not_count(tmp_pat
     import nbformat
     from conftest import NotebookRuns
 
-    runs = NotebookRuns(tmp_path / "runs")
+    runs = NotebookRuns(tmp_path / "runs", fresh_kernels=True)  # two tiny runs: no server
     cells = [nbformat.v4.new_code_cell("seed = 1", metadata={"tags": ["parameters"]})]
     kernel = {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python"}}
     plain = nbformat.v4.new_notebook(
@@ -75,7 +75,9 @@ def test_a_configuration_executes_once_and_solution_markers_do_not_count(tmp_pat
     assert first.error is None and first.nb.cells[-1].execution_count
     assert runs.run(marked, label="tiny", seed=2) is first
     stored = {p: p.stat().st_mtime_ns for p in (tmp_path / "runs").glob("*.ipynb")}
-    NotebookRuns(tmp_path / "runs").run(plain, label="tiny", seed=2)  # another worker, same store
+    again = NotebookRuns(tmp_path / "runs", fresh_kernels=True)  # another worker, same store
+    again.run(plain, label="tiny", seed=2)
+    again.close()
     assert {p: p.stat().st_mtime_ns for p in (tmp_path / "runs").glob("*.ipynb")} == stored
     other = runs.run(plain, label="tiny", seed=3)
     assert other is not first
