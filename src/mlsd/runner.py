@@ -50,7 +50,6 @@ KEY_PACKAGES = (
     "nbformat",
     "ipykernel",
     "jupyterlab",
-    "nbval",
     "pytest",
 )
 
