@@ -237,6 +237,7 @@ class NotebookRun:
     error: str | None
     seconds: float
     network: str
+    kernels: str  # "forked kernel", or "fresh kernel (why)"
 
     def ok(self) -> nbformat.NotebookNode:
         """The executed notebook; fails the calling test if the execution raised."""
@@ -322,6 +323,7 @@ class NotebookRuns:
             error=meta["error"],
             seconds=meta["seconds"],
             network=meta["network"],
+            kernels=meta["kernels"],
         )
 
     def close(self) -> None:
