@@ -8,11 +8,6 @@ STAMP  := $(VENV)/.installed
 # A separate venv with the lowest versions pyproject.toml allows (make test-lowest).
 LOWEST := .venv-lowest
 JOBS   ?= 2
-# Test workers: one more than the CPUs. A worker waits while its kernel or `mlsd` subprocess
-# runs, so a third worker on two cores fills those gaps (make test with nine notebooks: 122 s
-# against 127 s with two workers).
-CPUS      := $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
-TEST_JOBS ?= $(shell echo $$(( $(CPUS) + 1 )))
 # JupyterLab refuses to run as root without this flag (containers, CI, Binder-like boxes).
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
@@ -62,10 +57,10 @@ run: $(STAMP)  ## execute every notebook into runs/<timestamp>/ (HTML, index.htm
 	$(BIN)/mlsd run --jobs $(JOBS)
 
 test: $(STAMP)  ## the whole suite: unit, doctests, each notebook run once (offline), CLI, hygiene, ruff
-	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 test-ranges: $(STAMP)  ## slower tier: range ends of every notebook, churn on the real data sets
-	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile -m ranges tests
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -m ranges tests
 
 test-lowest:  ## unit tests and data verify with the lowest allowed versions, in .venv-lowest
 	rm -rf $(LOWEST)
