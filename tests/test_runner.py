@@ -131,3 +131,28 @@ def test_failures_name_the_cell_a_dead_or_stopped_notebook_was_at():
         "notebooks/terminated.ipynb: terminated at cell 3",
         "notebooks/not started.ipynb: not started",
     ]
+
+
+def test_the_partial_saver_tracks_code_cells_only(tmp_path):
+    """A Markdown cell never becomes "the running cell" a later failure would be reported at."""
+    import asyncio
+
+    import nbformat
+
+    saver = runner._PartialSaver(tmp_path / ".nb.partial.ipynb")
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("1"), nbformat.v4.new_markdown_cell("closing words")]
+    )
+
+    async def execute() -> list:
+        seen = []
+        saver._notebook_start(nb)
+        saver._cell_start(nb.cells[0], 0)
+        seen.append(saver.running)
+        saver._cell_executed(nb.cells[0], 0)
+        saver._cell_start(nb.cells[1], 1)
+        seen.append(saver.running)
+        return seen
+
+    assert asyncio.run(execute()) == [0, None]
+    assert nbformat.read(saver.partial, as_version=4).cells[1].source == "closing words"

@@ -489,6 +489,8 @@ class _PartialSaver:
     def _cell_start(self, cell, cell_index, **_kw) -> None:
         import asyncio
 
+        if cell.cell_type != "code":  # nbclient reports Markdown cells too, never as executed
+            return
         self.running = cell_index
         asyncio.get_running_loop().call_later(SAVE_AFTER_S, self._save_if_running, cell_index)
 
