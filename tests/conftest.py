@@ -164,6 +164,7 @@ _EXECUTOR = textwrap.dedent(
     manager, kernels = None, forkkernel.available()
     if kernels is None:
         try:
+            # `server` stays referenced: when its stdin closes (here, at exit) it stops.
             server, sock = forkkernel.start_server(os.environ["MLSD_FORK_DIR"])
             manager = forkkernel.manager_class(sock)
             kernels = "forked kernel"

@@ -130,7 +130,8 @@ def _die_with_parent() -> None:
 
 
 def _preload() -> None:
-    """Import PRELOAD as a fresh kernel would find them; refuse if anything warns."""
+    """Import PRELOAD as a fresh kernel would find them; refuse if anything warns (stricter
+    than a kernel, which hides libraries' DeprecationWarnings: a refusal only costs speed)."""
     import importlib
     import warnings
 
@@ -250,7 +251,8 @@ def _become_kernel(request: dict, fds: list[int]) -> None:
 
 def client(sock_path: str, argv: list[str]) -> int:
     """Ask the server for a kernel with ``argv``; relay signals; return its exit status."""
-    lifeline_read, lifeline_write = os.pipe()  # the write end closes when this process ends
+    # The kernel watches the read end; the write end stays open until this process ends.
+    lifeline_read, _lifeline_write = os.pipe()
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     conn.connect(sock_path)
     request = {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}
@@ -266,7 +268,6 @@ def client(sock_path: str, argv: list[str]) -> int:
         signal.signal(signum, lambda n, _frame: os.kill(pid, n))
     last = answers.readline()  # blocks until the kernel exits; signals are relayed meanwhile
     code = json.loads(last)["exit"] if last else 1
-    del lifeline_write  # closed at exit
     return code if code >= 0 else 128 - code
 
 
