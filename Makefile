@@ -59,7 +59,7 @@ run: $(STAMP)  ## execute every notebook into runs/<timestamp>/ (HTML, index.htm
 test: $(STAMP)  ## the whole suite: unit, doctests, each notebook run once (offline), CLI, hygiene, ruff
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
-test-ranges: $(STAMP)  ## slower tier: range ends of every notebook, churn on the real data sets
+test-ranges: $(STAMP)  ## slower tier: range ends, pasted solutions on another seed, churn on real data
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -m ranges tests
 
 test-lowest:  ## unit tests and data verify with the lowest allowed versions, in .venv-lowest

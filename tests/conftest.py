@@ -507,9 +507,8 @@ def other_seed_parameters(notebook: Path) -> dict:
     """The notebook's run with another seed: its test module's ``OTHER_SEED``, else seed 7.
 
     A `tests/test_nb_*.py` module (``NOTEBOOK = "notebooks/..."``) may declare
-    ``OTHER_SEED = {"seed": 7, ...}`` (a dict literal) for its variant test; the solution-paste
-    test runs the pasted learner edition with the same values, so that when the paste gives
-    back the instructor's code the two tests share one execution.
+    ``OTHER_SEED = {"seed": 7, ...}`` (a dict literal). The learner edition is executed with
+    these values (`learner_run`), and so is the pasted learner edition in `make test-ranges`.
     """
     notebook_id = notebook.relative_to(paths.NOTEBOOKS).as_posix()
     for module in sorted(Path(__file__).parent.glob("test_nb_*.py")):
@@ -521,6 +520,30 @@ def other_seed_parameters(notebook: Path) -> dict:
                 ] == ["OTHER_SEED"]:
                     return ast.literal_eval(node.value)
     return {"seed": 7}
+
+
+@functools.cache
+def _learner_edition(path: Path) -> nbformat.NotebookNode:
+    from mlsd import student
+
+    return student.learner_notebook(nbformat.read(path, as_version=4))
+
+
+def learner_run(runs: NotebookRuns, notebook: str | Path) -> NotebookRun:
+    """The learner edition of ``notebook`` (no solutions) executed with its other seed.
+
+    One execution serves two properties: the learner edition runs top to bottom with its
+    exercises not attempted (`test_student`), and every Check cell holds away from the
+    default parameters (the notebook's variant test). A learner edition differs from the
+    lesson only in its exercise cells, and the lesson itself is executed with its defaults;
+    the solutions pasted and run with the other seed are `make test-ranges`' (the paste
+    test), and the learner edition at its defaults is run in JupyterLab by the browser tests.
+    """
+    path = Path(notebook)
+    path = path if path.is_absolute() else paths.ROOT / path
+    return runs.run(
+        _learner_edition(path), label=f"learner {path.name}", **other_seed_parameters(path)
+    )
 
 
 @functools.cache

@@ -7,7 +7,7 @@ once, offline, whichever test asks first.
 from __future__ import annotations
 
 import pytest
-from conftest import refused_in_the_check_cell
+from conftest import learner_run, refused_in_the_check_cell
 
 import mlsd
 
@@ -15,7 +15,8 @@ NOTEBOOK = "notebooks/ch02-ml-systems-design/02-ab-test-analysis.ipynb"
 
 pytestmark = pytest.mark.notebook
 
-# A freshly simulated experiment; the solution-paste test runs the learner edition with it too.
+# A freshly simulated experiment, for the learner edition's run (`learner_run`, shared with
+# test_student) and the pasted edition's in `make test-ranges`.
 OTHER_SEED = {"seed": 7, "data_source": "simulate", "n_users": 30_000}
 
 
@@ -34,8 +35,9 @@ def test_default_run_analyses_the_shipped_snapshot(default_nb, stream_text):
 
 def test_fresh_experiment_from_another_seed_passes_every_check(notebook_runs, stream_text):
     """A freshly simulated experiment (seed 7) runs top to bottom with all Check cells passing."""
-    # Own run: the default reads the shipped snapshot; this simulates a new experiment.
-    nb = notebook_runs.run(NOTEBOOK, **OTHER_SEED).ok()
+    # The learner edition with OTHER_SEED: the default reads the shipped snapshot; this
+    # simulates a new experiment.
+    nb = learner_run(notebook_runs, NOTEBOOK).ok()
     text = stream_text(nb)
     shipped = mlsd.datasets.load_experiment("clean")["variant"].value_counts()
     shipped_counts = f"counts [{shipped['control']}, {shipped['treatment']}]"

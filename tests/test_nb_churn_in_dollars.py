@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import refused_in_the_check_cell
+from conftest import learner_run, refused_in_the_check_cell
 
 from mlsd import paths
 
@@ -17,7 +17,8 @@ NOTEBOOK = "notebooks/ch01-overview/01-churn-in-dollars.ipynb"
 
 pytestmark = pytest.mark.notebook
 
-# Another seed and cost model; the solution-paste test runs the learner edition with these too.
+# Another seed and cost model, for the learner edition's run (`learner_run`, shared with
+# test_student) and the pasted edition's in `make test-ranges`.
 OTHER_SEED = {
     "seed": 7,
     "acquisition_cost_usd": 158.0,
@@ -69,8 +70,9 @@ def test_runs_unchanged_on_real_data(
 
 def test_runs_with_another_seed_and_costs(notebook_runs, stream_text):
     """A different seed and cost model runs through every check and uses the new costs."""
-    # Own run: the Check cells must hold for another seed, and the costs must reach the numbers.
-    out = stream_text(notebook_runs.run(NOTEBOOK, **OTHER_SEED).ok())
+    # The learner edition with OTHER_SEED: the Check cells must hold for another seed, and the
+    # costs must reach the numbers.
+    out = stream_text(learner_run(notebook_runs, NOTEBOOK).ok())
     # 158 / (15 + 2) = 9.29: the costs reached the computation
     assert (
         "One retention attempt costs USD 17.00; acquisition costs 9.3 attempts (USD 158.00)." in out

@@ -10,7 +10,7 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import refused_in_the_check_cell
+from conftest import learner_run, refused_in_the_check_cell
 
 import mlsd
 
@@ -18,7 +18,8 @@ NOTEBOOK = "notebooks/ch03-data-engineering/01-formats-and-engines.ipynb"
 
 pytestmark = pytest.mark.notebook
 
-# Another event log; the solution-paste test runs the learner edition with it too.
+# Another event log, for the learner edition's run (`learner_run`, shared with test_student)
+# and the pasted edition's in `make test-ranges`.
 OTHER_SEED = {"seed": 7, "n_customers": 80}
 
 
@@ -72,7 +73,7 @@ def test_measured_sizes_and_layout_are_the_ones_printed(default_nb, stream_text)
 
 def test_another_seed_passes_every_check(notebook_runs, stream_text):
     """Another seed and size (seed 7, 80 customers) runs top to bottom with every Check passing."""
-    nb = notebook_runs.run(NOTEBOOK, **OTHER_SEED).ok()
+    nb = learner_run(notebook_runs, NOTEBOOK).ok()
     _check_printed_log(stream_text(nb), seed=7, n_customers=80)
 
 

@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import refused_in_the_check_cell
+from conftest import learner_run, refused_in_the_check_cell
 
 import mlsd
 
@@ -18,7 +18,8 @@ NOTEBOOK = "notebooks/ch04-training-data/02-labels.ipynb"
 
 pytestmark = pytest.mark.notebook
 
-# A new company: another seed and fewer customers; the solution-paste test runs it too.
+# A new company: another seed and fewer customers, for the learner edition's run
+# (`learner_run`, shared with test_student) and the pasted edition's in `make test-ranges`.
 OTHER_SEED = {"seed": 7, "n_customers": 12_000}
 
 
@@ -80,7 +81,7 @@ def test_default_run_shows_the_methods_beating_the_votes(default_nb, stream_text
 
 def test_another_company_passes_every_check(notebook_runs, stream_text):
     """Seed 7 with 12,000 customers runs top to bottom with every Check passing, on new data."""
-    nb = notebook_runs.run(NOTEBOOK, **OTHER_SEED).ok()
+    nb = learner_run(notebook_runs, NOTEBOOK).ok()
     customers = mlsd.simulate.make_customers(12_000, seed=7)
     n_churners = int((customers["censored"] == 0).sum())
     assert f"12,000 customers, {n_churners:,} cancel within 90 days" in stream_text(nb)

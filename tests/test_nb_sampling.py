@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import refused_in_the_check_cell
+from conftest import learner_run, refused_in_the_check_cell
 from statsmodels.stats.weightstats import DescrStatsW
 
 import mlsd
@@ -19,7 +19,8 @@ NOTEBOOK = "notebooks/ch04-training-data/01-sampling-and-imbalance.ipynb"
 
 pytestmark = pytest.mark.notebook
 
-# Another seed and a larger base; the solution-paste test runs the learner edition with these.
+# Another seed and a larger base, for the learner edition's run (`learner_run`, shared with
+# test_student) and the pasted edition's in `make test-ranges`.
 OTHER_SEED = {"seed": 7, "n_customers": 12_000}
 
 
@@ -82,7 +83,7 @@ def test_default_run_reservoir_is_uniform(default_nb, stream_text):
 
 def test_another_seed_passes_every_check(notebook_runs, stream_text):
     """With seed 7 and 12,000 customers every Check passes on freshly simulated customers."""
-    nb = notebook_runs.run(NOTEBOOK, **OTHER_SEED).ok()
+    nb = learner_run(notebook_runs, NOTEBOOK).ok()
     text = stream_text(nb)
     for line in _survey_lines(OTHER_SEED["n_customers"], OTHER_SEED["seed"]):
         assert line in text

@@ -8,9 +8,11 @@ placeholder, as a learner would paste it. Then:
   markers removed (so the instructor notebook's default execution *is* the paste run at the
   default parameters);
 - that default execution shows "Correct" for every check;
-- the pasted learner edition executed with another seed shows "Correct" for every check
-  (seed 7, or the notebook test module's ``OTHER_SEED`` values: when the paste gives back
-  the instructor's code, that variant test and this one share one execution).
+- in `make test-ranges` (marker `ranges`), the pasted learner edition executed with another
+  seed (seed 7, or the notebook test module's ``OTHER_SEED`` values) shows "Correct" for
+  every check. `make test` executes the unpasted learner edition with those values
+  (`conftest.learner_run`): every Check cell holds there, and only the exercise checks,
+  "not attempted", are left to this tier.
 
 A question that no notebook asks fails too: the test follows the registry, not the notebooks.
 """
@@ -181,6 +183,7 @@ def test_instructor_default_run_marks_the_solution_correct(notebook_runs, qid):
     assert [o["outcome"] for o in outcomes] == ["correct"] * len(outcomes), outcomes
 
 
+@pytest.mark.ranges
 @pytest.mark.notebook
 @pytest.mark.parametrize("qid", QIDS, ids=Q_IDS)
 def test_pasted_solution_is_correct_with_another_seed(notebook_runs, qid):
@@ -195,20 +198,26 @@ def test_pasted_solution_is_correct_with_another_seed(notebook_runs, qid):
     assert [o["outcome"] for o in outcomes] == ["correct"] * len(outcomes), (outcomes, context)
 
 
-@pytest.mark.notebook
 @pytest.mark.parametrize("path", LESSON_NOTEBOOKS, ids=NOTEBOOK_IDS)
-def test_pasted_learner_edition_runs_with_another_seed(notebook_runs, path):
-    """The pasted learner edition executes top to bottom with another seed, Checks passing."""
-    parameters = other_seed_parameters(path)
+def test_the_other_seed_is_not_the_default_seed(path):
+    """The variant runs (learner edition, pasted edition) use a seed other than the default."""
     (cell,) = [
         c
         for c in nbformat.read(path, as_version=4).cells
         if "parameters" in c.metadata.get("tags", [])
     ]
     default_seed = int(re.search(r"^seed: int = (\d+)", cell.source, re.M)[1])
+    parameters = other_seed_parameters(path)
     assert parameters["seed"] != default_seed, f"{parameters} is not another seed"
+
+
+@pytest.mark.ranges
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", LESSON_NOTEBOOKS, ids=NOTEBOOK_IDS)
+def test_pasted_learner_edition_runs_with_another_seed(notebook_runs, path):
+    """The pasted learner edition executes top to bottom with another seed, Checks passing."""
     nb, _ = pasted(path)
-    notebook_runs.run(nb, label=f"pasted {path.name}", **parameters).ok()
+    notebook_runs.run(nb, label=f"pasted {path.name}", **other_seed_parameters(path)).ok()
 
 
 # --- the paste itself, on small notebooks (fast) --------------------------------------------
