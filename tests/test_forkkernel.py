@@ -14,8 +14,10 @@ import sys
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 import forkkernel
@@ -143,6 +145,31 @@ def test_shutdown_ends_kernel_and_client_with_status_zero(kernel):
     km.shutdown_kernel(now=False)
     assert gone_within(pid, 10)
     assert client.wait(timeout=10) == 0
+
+
+def test_through_nbclient_every_output_stays_with_its_cell(server, tmp_path):
+    """The suite's async manager (client ready without IOPub's 0.2 s of silence, shutdown
+    polled every 10 ms) loses no output, the first cell's included, run after run."""
+    _process, sock, _manager = server
+    manager = forkkernel.manager_class(sock)
+    assert manager().client_factory.__name__ == "ReadyClient"
+    for run_number in range(5):
+        nb = nbformat.v4.new_notebook(
+            cells=[
+                nbformat.v4.new_code_cell(f"print('first {run_number}')"),
+                nbformat.v4.new_code_cell("import os\nprint(os.getcwd())"),
+                nbformat.v4.new_code_cell("6 * 7"),
+            ]
+        )
+        NotebookClient(
+            nb,
+            kernel_name="python3",
+            kernel_manager_class=manager,
+            resources={"metadata": {"path": str(tmp_path)}},
+        ).execute()
+        outputs = [cell.outputs for cell in nb.cells]
+        assert [o[0].get("text") for o in outputs[:2]] == [f"first {run_number}\n", f"{tmp_path}\n"]
+        assert outputs[2][0]["data"]["text/plain"] == "42"
 
 
 def test_a_server_that_cannot_load_a_library_says_so(tmp_path, monkeypatch):
