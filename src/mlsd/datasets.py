@@ -3,8 +3,9 @@
 The snapshots in ``datasets/`` are CSV files made by :mod:`mlsd.simulate` from recorded
 sizes and seeds (``datasets/manifest.json``); each has a card (``datasets/<name>.md``).
 ``mlsd data generate`` calls :func:`generate_all`, ``mlsd data verify`` calls
-:func:`verify_all` (regenerate and compare byte for byte), ``mlsd doctor`` calls
-:func:`check_manifest` and :func:`checksums`.
+:func:`verify_all` (regenerate and compare byte for byte). Reading the manifest and hashing
+the files (:func:`manifest`, :func:`checksums`, :func:`check_manifest`, what ``mlsd run`` and
+``mlsd doctor`` use) live in :mod:`mlsd.datafiles`, without pandas, and are re-exported here.
 
 Loaders (correct dtypes, from any working directory):
 
@@ -19,8 +20,6 @@ fix it made (both live in :mod:`mlsd.churn_csv`, one small function per step).
 
 from __future__ import annotations
 
-import errno
-import hashlib
 import io
 import json
 import math
@@ -36,6 +35,16 @@ import pandas as pd
 
 from mlsd import paths, simulate
 from mlsd.churn_csv import LoadReport, load_churn_csv
+from mlsd.datafiles import (
+    MANIFEST_FILE,
+    SUMS_FILE,
+    DataError,
+    check_manifest,
+    checksums,
+    manifest,
+    os_problem,
+)
+from mlsd.outputs import sha256_bytes, sha256_file
 
 __all__ = [
     "CUSTOMER_CATEGORICAL",
@@ -79,8 +88,6 @@ CUSTOMER_NUMERIC = [
 #: Observed categorical features of the customers table (str columns).
 CUSTOMER_CATEGORICAL = ["plan", "region", "device", "payment_method"]
 
-MANIFEST_FILE = "manifest.json"
-SUMS_FILE = "SHA256SUMS"
 
 # Column types of each snapshot: "int", "float", "str" or "date".
 _CUSTOMER_TYPES = simulate.CUSTOMER_SCHEMA
@@ -200,10 +207,6 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
@@ -246,7 +249,7 @@ def _render(name: str) -> tuple[bytes, dict[str, Any]]:
         "rows": len(frame),
         "columns": list(frame.columns),
         "bytes": len(data),
-        "sha256": _sha256(data),
+        "sha256": sha256_bytes(data),
     }
     if name.startswith("experiment_"):
         entry["truth"] = _jsonable(frame.attrs["truth"])
@@ -254,21 +257,6 @@ def _render(name: str) -> tuple[bytes, dict[str, Any]]:
         truth = _jsonable(frame.attrs["truth"])
         entry["truth"] = truth
     return data, entry
-
-
-class DataError(Exception):
-    """A data-set file cannot be read or written; the message names the file and the problem.
-
-    ``mlsd data`` prints it as one line and exits 1.
-    """
-
-
-def _os_problem(err: OSError) -> str:
-    if err.errno == errno.ENOSPC:
-        return "the disk is full"
-    if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return "the folder is read-only" if err.errno == errno.EROFS else "permission denied"
-    return err.strerror or str(err)
 
 
 def _write_file(path: Path, data: bytes) -> None:
@@ -307,7 +295,7 @@ def generate_all(out_dir: Path | str | None = None) -> list[Path]:
         out.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".generate-", dir=out))
     except OSError as err:
-        raise DataError(f"{out}: cannot write the data sets here: {_os_problem(err)}") from err
+        raise DataError(f"{out}: cannot write the data sets here: {os_problem(err)}") from err
     try:
         files: dict[str, bytes] = {}
         entries: dict[str, Any] = {}
@@ -329,7 +317,7 @@ def generate_all(out_dir: Path | str | None = None) -> list[Path]:
                 _write_file(staging / file, data)
             except OSError as err:
                 raise DataError(
-                    f"{out / file}: not written, {_os_problem(err)}; the data sets in {out} "
+                    f"{out / file}: not written, {os_problem(err)}; the data sets in {out} "
                     "are unchanged"
                 ) from err
         for file in files:  # renames on one disk need no space; the manifest goes last
@@ -337,114 +325,6 @@ def generate_all(out_dir: Path | str | None = None) -> list[Path]:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [out / file for file in files if file != SUMS_FILE] + [out / SUMS_FILE]
-
-
-def manifest(datasets_dir: Path | str | None = None) -> dict[str, Any]:
-    """Read ``datasets/manifest.json``: sizes, seeds, checksums and truth of each snapshot.
-
-    Raises:
-        FileNotFoundError: when the manifest is missing (run ``mlsd data generate``).
-        DataError: naming the file, when it is not valid JSON (truncated, edited) or lacks
-            the ``datasets`` table with a ``file`` and ``sha256`` for each entry.
-    """
-    folder = Path(datasets_dir) if datasets_dir is not None else paths.DATASETS
-    path = folder / MANIFEST_FILE
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no manifest; run `mlsd data generate` to create it")
-    fix = "restore it with `git checkout -- datasets` or recreate it with `mlsd data generate`"
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as err:
-        raise DataError(f"{path}: is not UTF-8 text (byte {err.start:,}); {fix}") from err
-    except json.JSONDecodeError as err:
-        size = path.stat().st_size
-        raise DataError(
-            f"{path}: is not valid JSON ({err.msg} at line {err.lineno} column {err.colno}, "
-            f"{size:,} bytes: truncated or edited?); {fix}"
-        ) from err
-    except OSError as err:
-        raise DataError(f"{path}: cannot be read: {_os_problem(err)}") from err
-    entries = doc.get("datasets") if isinstance(doc, dict) else None
-    if not isinstance(entries, dict) or not all(
-        isinstance(e, dict) and {"file", "sha256"} <= e.keys() for e in entries.values()
-    ):
-        raise DataError(
-            f"{path}: has no `datasets` table with a `file` and `sha256` for each data set; {fix}"
-        )
-    return doc
-
-
-def sha256_file(path: Path | str) -> str:
-    """SHA-256 of a file's bytes, read in 1 MiB chunks: the kit's one file checksum.
-
-    Example:
-        >>> import tempfile
-        >>> path = Path(tempfile.mkdtemp()) / "x.txt"
-        >>> _ = path.write_bytes(b"abc")
-        >>> sha256_file(path)[:16]
-        'ba7816bf8f01cfea'
-    """
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def checksums(
-    datasets_dir: Path | str | None = None, *, every_file: bool = False
-) -> dict[str, str]:
-    """Return ``{file name: sha256}`` of the files the manifest lists, hashed as shipped.
-
-    A listed file that is missing maps to ``"missing"``.
-
-    Args:
-        datasets_dir: the folder; defaults to the kit's ``datasets/``.
-        every_file: hash every file under the folder instead (cards, README and manifest
-            too), keyed by the path relative to it: what a run records to say which data
-            it read. No manifest is needed then; a missing folder gives ``{}``.
-    """
-    folder = Path(datasets_dir) if datasets_dir is not None else paths.DATASETS
-    if every_file:
-        if not folder.is_dir():
-            return {}
-        return {
-            p.relative_to(folder).as_posix(): sha256_file(p)
-            for p in sorted(folder.rglob("*"))
-            if p.is_file()
-        }
-    out: dict[str, str] = {}
-    for entry in manifest(folder)["datasets"].values():
-        path = folder / entry["file"]
-        out[entry["file"]] = sha256_file(path) if path.exists() else "missing"
-    return out
-
-
-def check_manifest(datasets_dir: Path | str | None = None) -> list[tuple[str, bool, str]]:
-    """Hash each shipped file and compare it with the manifest (fast; no regeneration).
-
-    Returns:
-        One ``(name, ok, message)`` per data set in the manifest.
-    """
-    folder = Path(datasets_dir) if datasets_dir is not None else paths.DATASETS
-    results: list[tuple[str, bool, str]] = []
-    for name, entry in manifest(folder)["datasets"].items():
-        path = folder / entry["file"]
-        if not path.exists():
-            results.append((name, False, f"{entry['file']} is missing"))
-            continue
-        digest = sha256_file(path)
-        if digest == entry["sha256"]:
-            results.append((name, True, f"{entry['file']} sha256 {digest[:12]} matches"))
-        else:
-            results.append(
-                (
-                    name,
-                    False,
-                    f"{entry['file']} sha256 {digest[:12]} != manifest {entry['sha256'][:12]}",
-                )
-            )
-    return results
 
 
 def verify_all(
@@ -497,7 +377,7 @@ def verify_all(
             continue
         data, fresh = _render(name)
         shipped = path.read_bytes()
-        shipped_sha = _sha256(shipped)
+        shipped_sha = sha256_bytes(shipped)
         if data != shipped:
             where = next(
                 (i for i, (x, y) in enumerate(zip(data, shipped, strict=False)) if x != y),

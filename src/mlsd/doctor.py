@@ -109,9 +109,9 @@ def check_kernel(timeout_s: float = 60.0) -> list[Check]:
 
 def check_datasets() -> list[Check]:
     try:
-        from mlsd import datasets
+        from mlsd import datafiles
 
-        results = datasets.check_manifest()
+        results = datafiles.check_manifest()
     except Exception as exc:
         return [
             Check(

@@ -54,11 +54,19 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes, hex."""
+def sha256_file(path: Path | str) -> str:
+    """SHA-256 of a file's bytes, hex, read in 1 MiB chunks: the kit's one file checksum.
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "x.txt"
+        >>> _ = path.write_bytes(b"abc")
+        >>> sha256_file(path)[:16]
+        'ba7816bf8f01cfea'
+    """
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
 

@@ -975,14 +975,14 @@ def _default_value(p: Parameter) -> Any:
 
 
 def dataset_checksums() -> dict[str, str]:
-    """SHA-256 of each shipped data set, from :func:`mlsd.datasets.checksums`.
+    """SHA-256 of each shipped data set, from :func:`mlsd.datafiles.checksums` (no pandas).
 
     ``{}`` when the kit has no data set manifest (a kit made of notebooks only).
     """
-    from mlsd import datasets
+    from mlsd import datafiles
 
     try:
-        return datasets.checksums()
+        return datafiles.checksums()
     except FileNotFoundError:
         return {}
     except Exception as exc:  # a damaged manifest must not stop a run; say so in its manifest
