@@ -34,7 +34,6 @@ import select
 import signal
 import socket
 import sys
-import time
 
 #: What the server imports once: the notebooks' heavy imports and the kernel's own. Never mlsd.
 PRELOAD = (
@@ -104,10 +103,13 @@ def start_server(folder: str, timeout_s: float = 120):
 
 
 def manager_class(sock: str, base=None):
-    """A jupyter_client kernel manager class (``base``, by default the async one nbclient uses)
-    that starts this file's client, for the server at ``sock``, instead of a fresh kernel."""
-    if base is None:
-        from jupyter_client.manager import AsyncKernelManager as base
+    """A jupyter_client kernel manager class (``base``, by default the async one nbclient uses,
+    as ``mlsd run`` has it: :func:`mlsd.runner.prompt_kernel_manager`) that starts this file's
+    client, for the server at ``sock``, instead of a fresh kernel."""
+    if base is None:  # nbclient's, without its idle waits (the executor imports mlsd anyway)
+        from mlsd.runner import prompt_kernel_manager
+
+        base = prompt_kernel_manager()
 
     class ForkedKernelManager(base):
         def format_kernel_cmd(self, extra_arguments=None):
@@ -116,61 +118,7 @@ def manager_class(sock: str, base=None):
                 cmd = [cmd[0], __file__, "client", sock, *cmd[3:]]
             return cmd
 
-        async def _async_finish_shutdown(self, waittime=None, pollinterval=0.01, restart=False):
-            # A kernel exits milliseconds after its shutdown reply: look every 10 ms, not 100.
-            await super()._async_finish_shutdown(waittime, pollinterval, restart)
-
-    from jupyter_client.manager import AsyncKernelManager
-
-    if not issubclass(base, AsyncKernelManager):
-        return ForkedKernelManager
-
-    from traitlets import default
-
-    class ForkedAsyncKernelManager(ForkedKernelManager):
-        @default("client_factory")
-        def _client_factory_default(self):
-            return _ready_client_class()
-
-    return ForkedAsyncKernelManager
-
-
-def _ready_client_class():
-    from queue import Empty
-
-    from jupyter_client.asynchronous import AsyncKernelClient
-
-    class ReadyClient(AsyncKernelClient):
-        """nbclient's kernel client, ready as soon as the kernel answers.
-
-        jupyter_client's ``wait_for_ready`` ends by waiting until IOPub has been silent for
-        0.2 s, a fifth of a second per execution spent idle. nbclient reads IOPub messages
-        by the request they answer, so those of the ``kernel_info`` request need no flushing:
-        this is that method without its last step.
-        """
-
-        async def wait_for_ready(self, timeout=None):
-            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
-            while True:
-                self.kernel_info()
-                try:
-                    msg = await self.shell_channel.get_msg(timeout=1)
-                except Empty:
-                    msg = None
-                if msg is not None and msg["msg_type"] == "kernel_info_reply":
-                    try:  # IOPub is connected once it carries the request's busy status
-                        await self.iopub_channel.get_msg(timeout=0.2)
-                    except Empty:
-                        pass
-                    else:
-                        self._handle_kernel_info_reply(msg)
-                        return
-                if not await self.is_alive():
-                    raise RuntimeError("Kernel died before replying to kernel_info")
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
-
-    return ReadyClient
+    return ForkedKernelManager
 
 
 def _die_with_parent() -> None:

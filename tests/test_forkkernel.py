@@ -148,11 +148,11 @@ def test_shutdown_ends_kernel_and_client_with_status_zero(kernel):
 
 
 def test_through_nbclient_every_output_stays_with_its_cell(server, tmp_path):
-    """The suite's async manager (client ready without IOPub's 0.2 s of silence, shutdown
-    polled every 10 ms) loses no output, the first cell's included, run after run."""
+    """The suite's async manager (mlsd run's: client ready without IOPub's 0.2 s of silence,
+    shutdown polled every 10 ms) loses no output, the first cell's included, run after run."""
     _process, sock, _manager = server
     manager = forkkernel.manager_class(sock)
-    assert manager().client_factory.__name__ == "ReadyClient"
+    assert manager().client_factory.__name__ == "PromptKernelClient"
     for run_number in range(5):
         nb = nbformat.v4.new_notebook(
             cells=[

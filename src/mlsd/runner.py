@@ -429,11 +429,61 @@ def plan_run(
 _on_kernel_start = None
 
 
+def prompt_kernel_manager(base=None):
+    """``base`` (jupyter_client's ``AsyncKernelManager``) with no idle waits around a kernel.
+
+    Two fixed waits of jupyter_client's cost a third of a second per notebook: its client,
+    once the kernel has answered ``kernel_info``, waits until IOPub has been silent for 0.2 s,
+    and a shutdown looks every 0.1 s whether the kernel has exited. nbclient (and so
+    papermill) reads each IOPub message by the request it answers, so the first wait protects
+    nothing here; the manager's client is ready as soon as the kernel has answered and IOPub
+    carries a message, and a shutdown looks every 10 ms. The test suite's forked kernels use
+    it too (tests/forkkernel.py).
+    """
+    import time
+    from queue import Empty
+
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class PromptKernelClient(AsyncKernelClient):
+        async def wait_for_ready(self, timeout=None):
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            while True:
+                self.kernel_info()
+                try:
+                    msg = await self.shell_channel.get_msg(timeout=1)
+                except Empty:
+                    msg = None
+                if msg is not None and msg["msg_type"] == "kernel_info_reply":
+                    try:  # IOPub is connected once it carries the request's busy status
+                        await self.iopub_channel.get_msg(timeout=0.2)
+                    except Empty:
+                        pass
+                    else:
+                        self._handle_kernel_info_reply(msg)
+                        return
+                if not await self.is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+
+    class PromptKernelManager(base or AsyncKernelManager):
+        @default("client_factory")
+        def _client_factory_default(self):
+            return PromptKernelClient
+
+        async def _async_finish_shutdown(self, waittime=None, pollinterval=0.01, restart=False):
+            await super()._async_finish_shutdown(waittime, pollinterval, restart)
+
+    return PromptKernelManager
+
+
 def _tracked_kernel_manager():
     """A kernel manager class that reports each kernel's pid to the parent ``mlsd``."""
-    from jupyter_client.manager import AsyncKernelManager
 
-    class TrackedKernelManager(AsyncKernelManager):
+    class TrackedKernelManager(prompt_kernel_manager()):
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             await super()._async_launch_kernel(kernel_cmd, **kw)
             pid = getattr(self.provisioner, "pid", None)
