@@ -73,12 +73,20 @@ def test_verify_all_regenerates_every_snapshot_byte_for_byte():
     assert all(ok for _, ok, _ in results), results
 
 
-def test_generate_all_writes_identical_files(tmp_path):
-    """generate_all into a fresh folder writes files byte-identical to the shipped ones."""
-    written = datasets.generate_all(tmp_path)
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> tuple[Path, list[Path]]:
+    """One generate_all into a folder that already held a file of the user's (notes.txt)."""
+    folder = tmp_path_factory.mktemp("generated")
+    (folder / "notes.txt").write_text("mine\n")
+    return folder, datasets.generate_all(folder)
+
+
+def test_generate_all_writes_identical_files(generated):
+    """generate_all into a folder writes files byte-identical to the shipped ones."""
+    folder, written = generated
     assert {p.name for p in written} == {*SNAPSHOT_FILES.values(), "manifest.json", "SHA256SUMS"}
     for file in SNAPSHOT_FILES.values():
-        assert (tmp_path / file).read_bytes() == (paths.DATASETS / file).read_bytes(), file
+        assert (folder / file).read_bytes() == (paths.DATASETS / file).read_bytes(), file
 
 
 def test_verify_and_check_manifest_catch_a_tampered_file(tmp_path):
@@ -399,14 +407,13 @@ def test_generate_into_a_read_only_folder_is_refused_in_one_line(small_disk, cap
     assert elapsed < 1.0, f"refused only after {elapsed:.1f} s of generation"
 
 
-def test_generate_all_leaves_no_temporary_folder_and_keeps_other_files(tmp_path):
+def test_generate_all_leaves_no_temporary_folder_and_keeps_other_files(generated):
     """After a successful generate, only the set and the files already there remain."""
-    (tmp_path / "notes.txt").write_text("mine\n")
-    written = datasets.generate_all(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+    folder, written = generated
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
         [*(p.name for p in written), "notes.txt"]
     )
-    assert (tmp_path / "notes.txt").read_text() == "mine\n"
+    assert (folder / "notes.txt").read_text() == "mine\n"
 
 
 @pytest.mark.parametrize(
