@@ -77,3 +77,15 @@ def test_open_and_closed_ends_are_respected():
     assert v.check_number("x", 1, "[0, 1]") == 1.0
     with pytest.raises(v.ParameterError):
         v.check_number("x", 1, "[0, 1)")
+
+
+def test_also_allows_single_values_beside_the_interval_and_says_so():
+    """`also=(0,)` accepts 0 (a float or an int) besides the interval; anything else outside,
+    text and bools are refused with both in the message."""
+    assert v.check_number("clv_usd", 0, "[50, 100000]", also=(0,)) == 0.0
+    assert v.check_number("clv_usd", 0.0, "[50, 100000]", also=(0,)) == 0.0
+    assert v.check_number("clv_usd", 50, "[50, 100000]", also=(0,)) == 50.0
+    for bad, shown in ((20, "20"), ("0", "'0' (text)"), (False, "False (a bool)"), (-0.5, "-0.5")):
+        with pytest.raises(v.ParameterError) as info:
+            v.check_number("clv_usd", bad, "[50, 100000]", also=(0,))
+        assert str(info.value) == f"`clv_usd` must be 0 or a number in [50, 100000], got {shown}"

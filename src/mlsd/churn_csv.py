@@ -36,6 +36,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mlsd import validation
+from mlsd.validation import ParameterError
+
 __all__ = [
     "LoadReport",
     "Table",
@@ -155,8 +158,8 @@ def check_data_path(name: str, value: str, *, root: Path | str | None = None) ->
     the home folder.
 
     Raises:
-        ValueError: naming the parameter and (a prefix of) the value, when the path is too
-            long for the system, does not exist, or is a folder.
+        ParameterError: (a ``ValueError``) naming the parameter and (a prefix of) the value,
+            when the path is too long for the system, does not exist, or is a folder.
 
     Example:
         >>> check_data_path("data_path", "")
@@ -166,7 +169,9 @@ def check_data_path(name: str, value: str, *, root: Path | str | None = None) ->
         return value
     allowed = "'' for the shipped data, or the path of a CSV/TSV file"
     if not isinstance(value, str):
-        raise ValueError(f"`{name}` must be a path (text), got {value!r}. Allowed: {allowed}.")
+        raise ParameterError(
+            f"`{name}` must be a path (text), got {validation.describe(value)}. Allowed: {allowed}."
+        )
     if root is None:
         from mlsd import paths
 
@@ -177,13 +182,13 @@ def check_data_path(name: str, value: str, *, root: Path | str | None = None) ->
     try:
         exists, is_dir = path.exists(), path.is_dir()
     except OSError as err:
-        raise ValueError(
+        raise ParameterError(
             f"`{name}` cannot be used: {_show_path(value)!r} ({err.strerror or err}). "
             f"Allowed: {allowed}, each folder name at most 255 characters."
         ) from err
     if not exists or is_dir:
         problem = "is a folder" if is_dir else "does not exist"
-        raise ValueError(
+        raise ParameterError(
             f"`{name}` {problem}: {_show_path(path)!r}. Allowed: {allowed} "
             "(a relative path starts at the kit's root folder)."
         )

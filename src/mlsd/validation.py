@@ -122,13 +122,17 @@ def _fail(name: str, allowed: str, value: Any) -> ParameterError:
     return ParameterError(f"`{name}` must be {allowed}, got {_got(value)}")
 
 
-def check_number(name: str, value: Any, interval: str | Interval = "(-inf, inf)") -> float:
+def check_number(
+    name: str, value: Any, interval: str | Interval = "(-inf, inf)", *, also: Iterable[float] = ()
+) -> float:
     """Check that ``value`` is a real number (not text, not a bool) inside ``interval``.
 
     Args:
         name: the argument's name, as the caller wrote it.
         value: the value to check.
         interval: what is allowed, e.g. ``"[0, 1]"``; infinity only if the interval reaches it.
+        also: single values allowed besides the interval, e.g. ``(0,)`` for a parameter whose
+            0 means "the default value" (``clv_usd``: 0, or 50 to 100,000).
 
     Returns:
         ``value`` as a ``float``.
@@ -143,9 +147,20 @@ def check_number(name: str, value: Any, interval: str | Interval = "(-inf, inf)"
         Traceback (most recent call last):
         ...
         mlsd.validation.ParameterError: `offer_usd` must be a number in [0, 1000], got '10' (text)
+        >>> check_number("clv_usd", 20, "[50, 100000]", also=(0,))
+        Traceback (most recent call last):
+        ...
+        mlsd.validation.ParameterError: `clv_usd` must be 0 or a number in [50, 100000], got 20
     """
     allowed = _interval(interval)
-    return _checked(name, value, allowed, f"a number in {allowed.text}", numbers.Real, float)
+    extra = [float(v) for v in also]
+    what = f"a number in {allowed.text}"
+    if extra:
+        what = f"{' or '.join(f'{v:g}' for v in extra)} or {what}"
+        if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
+            if float(value) in extra:
+                return float(value)
+    return _checked(name, value, allowed, what, numbers.Real, float)
 
 
 def _checked(name: str, value: Any, allowed: Interval, what: str, kind: type, cast: type):
