@@ -610,9 +610,9 @@ BACKGROUND_NICENESS = 10
 def _background_priority() -> bool:
     """Lower the calling thread's CPU priority to :data:`BACKGROUND_NICENESS`; True if done.
 
-    With ``--jobs 1`` the HTML of one notebook (about 1.5 s of CPU, nbconvert's import
-    included) renders while the next notebook executes; on a busy two-core machine it took
-    CPU from that notebook's kernel and added to the time the manifest reports for it. A
+    With ``--jobs 1`` the HTML of one notebook (1 to 2 s of CPU, and nbconvert's import once)
+    renders while the next notebook executes; on a busy two-core machine it took CPU from
+    that notebook's kernel and added to the time the manifest reports for it. A
     niced thread runs when a core is otherwise idle, so the rendering still overlaps the
     next notebook without slowing it. Linux only, where niceness is per thread (elsewhere it
     would apply to the whole process); raising one's own niceness needs no privileges.
