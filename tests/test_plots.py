@@ -69,3 +69,96 @@ def test_text_is_tall_enough_in_pixels(house_style):
     assert min(ticks) >= 19.5, ticks
     assert min(legend) >= 19.5, legend
     assert label >= 21, label
+
+
+# Runs in a fresh interpreter: the inline backend and an IPython shell are process-wide state.
+_INLINE_SESSION = r"""
+import json
+
+from IPython.core.interactiveshell import InteractiveShell
+
+
+class Shell(InteractiveShell):
+    def enable_gui(self, gui=None):  # no event loop: the inline backend needs none
+        pass
+
+
+shell = Shell.instance()
+pngs = []
+shell.display_pub.publish = lambda data, **kw: pngs.append(data.get("image/png"))
+FIGURE_CELL = (
+    "fig, ax = plt.subplots()\n"
+    "ax.plot([0, 1, 2], [0, 1, 4], label='model')\n"
+    "ax.set_title('Which contact threshold earns most?')\n"
+    "ax.set_xlabel('threshold')\n"
+    "ax.legend();\n"
+)
+
+
+def run(code):
+    result = shell.run_cell(code, store_history=False)
+    result.raise_error()
+
+
+run("%matplotlib inline\nimport matplotlib.pyplot as plt\nimport matplotlib.figure as mf")
+run("draws = []\n_draw = mf.Figure.draw")
+run("mf.Figure.draw = lambda f, r: (draws.append(1), _draw(f, r))[1]")
+out = {}
+
+
+def hooked():
+    import matplotlib.pyplot as plt
+
+    return plt._draw_all_if_interactive in shell.events.callbacks["post_execute"]
+
+
+def figure():
+    draws = shell.user_ns["draws"]
+    draws.clear()
+    n_png = len(pngs)
+    run(FIGURE_CELL)
+    return len(draws), pngs[n_png:]
+
+
+from mlsd import plots
+
+out["hooked_before"] = hooked()
+out["draws_before"], png_before = figure()
+out["removed"] = plots.draw_inline_figures_once()
+out["hooked_after"] = hooked()
+out["draws_after"], png_after = figure()
+out["same_png"] = len(png_before) == 1 and png_before == png_after
+run("plt.switch_backend('agg')")
+out["hooked_agg"] = hooked()
+out["removed_agg"] = plots.draw_inline_figures_once()
+run("%matplotlib inline")
+out["hooked_inline_again"] = hooked()
+plots.use_house_style()
+out["hooked_house_style"] = hooked()
+print(json.dumps(out))
+"""
+
+
+def test_inline_figures_drawn_twice_not_three_times_and_look_the_same():
+    """Under the inline backend a figure cell draws twice, not three times, for the same PNG."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", _INLINE_SESSION],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    # pyplot's hook draws each new figure, then the inline backend draws it twice for the PNG.
+    assert out["hooked_before"] and out["draws_before"] == 3, out
+    assert out["removed"] and not out["hooked_after"], out
+    assert out["draws_after"] == 2, out
+    assert out["same_png"], "the PNG changed when the redundant draw was removed"
+    # Another backend gets pyplot's hook back, and the function leaves it alone there.
+    assert out["hooked_agg"] and not out["removed_agg"], out
+    assert out["hooked_inline_again"] and not out["hooked_house_style"], out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,24 @@ def test_the_partial_saver_tracks_code_cells_only(tmp_path):
 
     assert asyncio.run(execute()) == [0, None]
     assert nbformat.read(saver.partial, as_version=4).cells[1].source == "closing words"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="niceness is per thread only on Linux")
+def test_html_thread_yields_cpu_to_the_executing_notebook():
+    """The HTML-rendering thread gets niceness 10; the thread that forks workers keeps its own."""
+    import os
+    import threading
+
+    main_before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen = {}
+
+    def in_thread():
+        seen["done"] = runner._background_priority()
+        seen["nice"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    thread = threading.Thread(target=in_thread)
+    thread.start()
+    thread.join()
+    assert seen["done"] is True
+    assert seen["nice"] == max(main_before, runner.BACKGROUND_NICENESS)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == main_before

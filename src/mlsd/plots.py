@@ -11,6 +11,8 @@ Usage in a notebook::
 
 from __future__ import annotations
 
+import sys
+
 import matplotlib as mpl
 
 #: Colours for recurring roles, so "chosen" looks the same in every notebook.
@@ -53,8 +55,37 @@ def use_house_style() -> None:
     Figures are 8 x 4.5 inches at 120 dpi (960 x 540 pixels), with 14 pt titles, 13 pt axis
     labels and 12 pt ticks and legends, so a room can read them on a projector. A cell that
     needs two panels side by side passes a wider ``figsize`` and keeps the fonts.
+
+    In a notebook using the inline backend it also calls :func:`draw_inline_figures_once`,
+    which makes every figure cell faster without changing a pixel.
     """
     mpl.rcParams.update(HOUSE_STYLE)
+    draw_inline_figures_once()
+
+
+#: The names matplotlib gives the inline backend (``%matplotlib inline``).
+INLINE_BACKENDS = frozenset({"inline", "module://matplotlib_inline.backend_inline"})
+
+
+def draw_inline_figures_once() -> bool:
+    """Stop pyplot's redundant redraw of each new figure under the inline backend.
+
+    After every cell, pyplot's IPython hook draws each changed figure on its canvas, and then
+    the inline backend renders it to the PNG the notebook shows (with ``bbox_inches="tight"``,
+    which draws it again to measure it): three draws, the first of which nobody sees, and text
+    layout makes each draw expensive (about 0.1 s for a kit figure). Under the inline backend
+    this removes that first hook with pyplot's own ``uninstall_repl_displayhook``; the PNG is
+    byte for byte the same. Switching backend (``%matplotlib widget``, ``plt.switch_backend``)
+    or ``plt.ion()`` installs the hook again, so interactive backends keep their redraws.
+
+    Returns True if the hook was removed, False (doing nothing) when pyplot is not imported or
+    the backend is not the inline one.
+    """
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is None or mpl.get_backend(auto_select=False) not in INLINE_BACKENDS:
+        return False
+    pyplot.uninstall_repl_displayhook()
+    return True
 
 
 def mark_x(ax, x: float, label: str, *, color: str | None = None, linestyle: str = "--"):
