@@ -91,10 +91,14 @@ def test_seeds_beyond_what_scikit_learn_accepts_are_refused(path):
 def test_a_data_path_that_does_not_exist_is_refused_before_any_loading():
     """The churn notebook names a missing `data_path` in its check cell."""
     churn = next(p for p in LESSON_NOTEBOOKS if p.name == "01-churn-in-dollars.ipynb")
-    with pytest.raises(ValueError, match="`data_path` must be empty or an existing file"):
+    with pytest.raises(ParameterError, match=r"`data_path` does not exist: '/no/such/churn\.csv'"):
         _run_check_cell(churn, data_path="/no/such/churn.csv")
-    with pytest.raises(ValueError, match="`data_path` must be text of at most 1,000 characters"):
+    with pytest.raises(
+        ParameterError, match=r"`data_path` cannot be used: 'x{60}\.\.\. \(5,000 ch"
+    ):
         _run_check_cell(churn, data_path="x" * 5000)
+    with pytest.raises(ParameterError, match="`data_path` is a folder"):
+        _run_check_cell(churn, data_path="notebooks")  # relative: from the kit's root folder
 
 
 @pytest.mark.notebook
@@ -117,6 +121,22 @@ def test_the_refusal_helper_fails_when_a_later_cell_raises_or_nothing_does(noteb
         refused_in_the_check_cell(notebook_runs.run(nb, label="late-refusal", x=1))
     ename, _ = refused_in_the_check_cell(notebook_runs.run(nb, label="late-refusal", x=0))
     assert ename == "AssertionError"
+
+
+@pytest.mark.parametrize("path", LESSON_NOTEBOOKS, ids=NOTEBOOK_IDS)
+def test_the_check_cell_is_no_longer_than_the_parameters_cell(path):
+    """At most one line of checks per parameter: the check cell has no more lines of code than
+    the parameters cell (imports and set-up belong to the cells around it)."""
+    nb = nbformat.read(path, as_version=4)
+    index = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    _, check = parameters_and_check_cell(nb)
+
+    def code_lines(source: str) -> int:
+        return sum(
+            1 for line in source.splitlines() if line.strip() and not line.lstrip()[0] == "#"
+        )
+
+    assert code_lines(check) <= code_lines(nb.cells[index].source), check
 
 
 @pytest.mark.parametrize("path", LESSON_NOTEBOOKS, ids=NOTEBOOK_IDS)
