@@ -441,7 +441,6 @@ def prompt_kernel_manager(base=None):
     carries a message, and a shutdown looks every 10 ms. The test suite's forked kernels use
     it too (tests/forkkernel.py).
     """
-    import time
     from queue import Empty
 
     from jupyter_client.asynchronous import AsyncKernelClient
