@@ -66,7 +66,7 @@ def test_makefile_has_the_documented_targets_and_lab_is_local_with_token():
     makefile = (paths.ROOT / "Makefile").read_text()
     for target in ("run", "test", "lab", "lint", "bench", "clean"):
         assert re.search(rf"^{target}:", makefile, re.M), target
-    lab = re.search(r"^lab:.*\n\t(.*)$", makefile, re.M)[1]
+    lab = re.search(r"^lab:.*\n((?:\t.*\n)+)", makefile, re.M)[1]
     assert "--ServerApp.ip=127.0.0.1" in lab
     assert "token" not in lab.lower() and "password" not in lab.lower()
 
@@ -106,10 +106,19 @@ def test_setup_uses_uv_with_compiled_bytecode_and_falls_back_to_pip():
     assert "-m pip install --quiet --disable-pip-version-check -e" in recipe
 
 
+def test_commands_that_run_the_kit_compile_its_source_first():
+    """run, test, test-ranges, bench, lab and learn compile src/ before starting any process."""
+    makefile = (paths.ROOT / "Makefile").read_text()
+    assert re.search(r"^SRC_BYTECODE := \$\(BIN\)/python -m compileall -qq src$", makefile, re.M)
+    for target in ("run", "test", "test-ranges", "bench", "lab", "learn"):
+        recipe = re.search(rf"^{target}:.*\n((?:\t.*\n)+)", makefile, re.M)[1]
+        assert recipe.startswith("\t@$(SRC_BYTECODE)\n"), target
+
+
 def test_the_range_sweep_has_its_target_and_ci_runs_it_after_the_tests():
     """`make test-ranges` runs the `ranges` marker, which `make test` leaves out; CI runs both."""
     makefile = (paths.ROOT / "Makefile").read_text()
-    assert re.search(r"^test-ranges:.*\n\t.*-m ranges", makefile, re.M)
+    assert re.search(r"^test-ranges:.*\n(?:\t.*\n)*\t.*-m ranges", makefile, re.M)
     project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())
     assert "not ranges" in project["tool"]["pytest"]["ini_options"]["addopts"]
     ci = (paths.ROOT / ".ci" / "run").read_text()
