@@ -37,7 +37,7 @@ COMPILE := { $(BIN)/python -m compileall -qq -j 0 -x '$(NOT_COMPILED)' \
 
 # The kit's own modules are compiled too, before each command that runs them: they change
 # between runs, so not at set-up, and every kernel and `mlsd` process of a run would otherwise
-# compile them again (about 0.1 s each; a `make test` starts about 70 of them). Unchanged
+# compile them again (about 0.1 s each; a `make test` starts about 80 of them). Unchanged
 # modules are skipped; src/mlsd/__pycache__ is git-ignored.
 SRC_BYTECODE := $(BIN)/python -m compileall -qq src
 

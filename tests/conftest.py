@@ -228,6 +228,12 @@ def strip_solution_markers(source: str) -> str:
     return "\n".join(line for line in lines if not _MARKER_LINE.match(line))
 
 
+def kit_path(notebook: str | Path) -> Path:
+    """``notebook`` as an absolute path; a relative one starts at the kit's root."""
+    path = Path(notebook)
+    return path if path.is_absolute() else paths.ROOT / path
+
+
 @dataclass
 class NotebookRun:
     """One execution of a notebook: the executed notebook, its error if any, time, sandbox."""
@@ -268,8 +274,7 @@ class NotebookRuns:
         if isinstance(notebook, nbformat.NotebookNode):
             nb, label = notebook, label or "notebook"
         else:
-            path = Path(notebook)
-            path = path if path.is_absolute() else paths.ROOT / path
+            path = kit_path(notebook)
             nb, label = nbformat.read(path, as_version=4), label or path.name
         key = hashlib.sha256(
             json.dumps(
@@ -539,8 +544,7 @@ def learner_run(runs: NotebookRuns, notebook: str | Path) -> NotebookRun:
     the solutions pasted and run with the other seed are `make test-ranges`' (the paste
     test), and the learner edition at its defaults is run in JupyterLab by the browser tests.
     """
-    path = Path(notebook)
-    path = path if path.is_absolute() else paths.ROOT / path
+    path = kit_path(notebook)
     return runs.run(
         _learner_edition(path), label=f"learner {path.name}", **other_seed_parameters(path)
     )
